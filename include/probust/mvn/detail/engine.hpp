@@ -1,0 +1,288 @@
+#pragma once
+/// \file engine.hpp
+/// The MVN engine behind mvn_cdf and polytope_probability: standardizes a problem
+/// P(a ≤ X ≤ b), X ~ N(0, Σ), removes constraints that are vacuous or deterministic,
+/// and dispatches on the number k of remaining constraints:
+///   k ≤ 3  closed forms (erfc, Genz's BVN and TVN), inclusion–exclusion for rectangles;
+///   k ≥ 4  Genz separation of variables on randomized Sobol' points (genz_qmc.hpp);
+/// and, when the union bound μ = Σ P(X_i ∉ [a_i, b_i]) is small, computes 1 − p itself by
+/// importance sampling of the union of rare events (rare_event.hpp), so 1 − p keeps its
+/// relative accuracy however close p is to 1.
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "probust/errors.hpp"
+#include "probust/mvn/bivariate.hpp"
+#include "probust/mvn/detail/genz_qmc.hpp"
+#include "probust/mvn/detail/pivoted_cholesky.hpp"
+#include "probust/mvn/options.hpp"
+#include "probust/mvn/rare_event.hpp"
+#include "probust/mvn/trivariate.hpp"
+#include "probust/mvn/univariate.hpp"
+
+namespace probust::detail {
+
+/// Below this union bound, 1 − p is computed by rare-event sampling rather than as 1 − p.
+inline constexpr double rare_event_threshold = 0.05;
+
+/// P(X_i > h_i for all i) for a standard normal vector of dimension ≤ 3 with correlation
+/// `r`; coordinates with h_i = −∞ impose nothing and are dropped.
+inline double upper_orthant(const std::vector<double>& h, const Eigen::MatrixXd& r) {
+  std::vector<int> idx;
+  for (int i = 0; i < static_cast<int>(h.size()); ++i) {
+    if (h[static_cast<std::size_t>(i)] == std::numeric_limits<double>::infinity()) return 0.0;
+    if (h[static_cast<std::size_t>(i)] > -std::numeric_limits<double>::infinity()) idx.push_back(i);
+  }
+  const auto at = [&](int i) { return h[static_cast<std::size_t>(idx[static_cast<std::size_t>(i)])]; };
+  const auto rho = [&](int i, int j) {
+    return std::clamp(r(idx[static_cast<std::size_t>(i)], idx[static_cast<std::size_t>(j)]), -1.0, 1.0);
+  };
+  switch (idx.size()) {
+    case 0: return 1.0;
+    case 1: return normal_ccdf(at(0));
+    case 2: return bivariate_normal_upper(at(0), at(1), rho(0, 1));
+    default: return trivariate_normal_upper(at(0), at(1), at(2), rho(0, 1), rho(0, 2), rho(1, 2));
+  }
+}
+
+/// Fills p, 1 − p and log p of P(a ≤ X ≤ b) for k ≤ 3 standardized variables with
+/// correlation r. One-sided problems get 1 − p by inclusion–exclusion over upper orthants
+/// (1 − P(X ≤ b) = Σ_{∅≠S} (−1)^{|S|+1} P(X_S > b_S)), which keeps relative accuracy;
+/// rectangles get p by inclusion–exclusion over the 2^m corners with a finite lower limit.
+/// Returns whether the problem was one-sided (then 1 − p is exact too).
+inline bool closed_form(const Eigen::MatrixXd& r, const Eigen::VectorXd& a,
+                        const Eigen::VectorXd& b, mvn_result& out) {
+  const int k = static_cast<int>(a.size());
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  bool one_sided = true;
+  for (int i = 0; i < k; ++i) one_sided = one_sided && a(i) == -inf;
+  out.method = k == 1 ? mvn_method::univariate
+               : k == 2 ? mvn_method::bivariate : mvn_method::trivariate;
+  out.error = 0.0;
+  out.complement_error = 0.0;
+  if (one_sided) {
+    std::vector<double> h(static_cast<std::size_t>(k));
+    for (int i = 0; i < k; ++i) h[static_cast<std::size_t>(i)] = -b(i);
+    out.probability = upper_orthant(h, r);
+    double complement = 0.0;
+    for (int subset = 1; subset < (1 << k); ++subset) {
+      std::vector<double> hs(static_cast<std::size_t>(k), -inf);
+      int size = 0;
+      for (int i = 0; i < k; ++i) {
+        if (subset & (1 << i)) {
+          hs[static_cast<std::size_t>(i)] = b(i);
+          ++size;
+        }
+      }
+      complement += (size % 2 == 1 ? 1.0 : -1.0) * upper_orthant(hs, r);
+    }
+    out.complement = std::clamp(complement, 0.0, 1.0);
+    if (k == 1) {
+      out.log_probability = log_normal_cdf(b(0));
+    }
+  } else {
+    // Corners: each coordinate with a finite lower limit takes a or b (inclusion–exclusion).
+    double p = 0.0;
+    for (int corner = 0; corner < (1 << k); ++corner) {
+      std::vector<double> h(static_cast<std::size_t>(k));
+      bool skip = false;
+      int lowers = 0;
+      for (int i = 0; i < k; ++i) {
+        const bool use_lower = corner & (1 << i);
+        if (use_lower && a(i) == -inf) skip = true;
+        lowers += use_lower ? 1 : 0;
+        h[static_cast<std::size_t>(i)] = -(use_lower ? a(i) : b(i));
+      }
+      if (!skip) p += (lowers % 2 == 0 ? 1.0 : -1.0) * upper_orthant(h, r);
+    }
+    out.probability = std::clamp(p, 0.0, 1.0);
+    out.complement = 1.0 - out.probability;
+    out.complement_error = 1e-15;
+    out.error = 1e-15 * (1 << k);
+  }
+  if (k > 1 || !one_sided) {
+    out.log_probability = out.probability > 0.5 ? std::log1p(-out.complement)
+                                                : std::log(out.probability);
+  }
+  return one_sided;
+}
+
+/// Rare-event estimate of 1 − p on the ordered factor: one event per finite limit,
+/// {L_i w > b_i} and {−L_i w > −a_i}. Returns false if the budget ran out.
+inline rare_event_result complement_by_rare_events(const ordered_factor& f, double abs_target,
+                                                   const mvn_options& opt) {
+  const int k = static_cast<int>(f.factor.rows());
+  std::vector<int> rows;
+  std::vector<double> signs, limits;
+  for (int i = 0; i < k; ++i) {
+    if (std::isfinite(f.upper(i))) {
+      rows.push_back(i);
+      signs.push_back(1.0);
+      limits.push_back(f.upper(i));
+    }
+    if (std::isfinite(f.lower(i))) {
+      rows.push_back(i);
+      signs.push_back(-1.0);
+      limits.push_back(-f.lower(i));
+    }
+  }
+  const int n = static_cast<int>(rows.size());
+  Eigen::MatrixXd u(n, f.rank);
+  Eigen::VectorXd c(n);
+  for (int e = 0; e < n; ++e) {
+    const Eigen::VectorXd row = f.factor.row(rows[static_cast<std::size_t>(e)]).transpose();
+    u.row(e) = signs[static_cast<std::size_t>(e)] * row.transpose() / row.norm();
+    c(e) = limits[static_cast<std::size_t>(e)] / row.norm();
+  }
+  const double mu = union_bound(c).upper;
+  const double rel = std::min(opt.complement_rel_tol, mu > 0.0 ? abs_target / mu : 1.0);
+  // A seed of its own, so these draws never share a stream with the QMC randomizations.
+  return union_probability(u, c, rel, opt.max_points, mix64(opt.seed ^ 0xa10eULL));
+}
+
+/// P(a ≤ X ≤ b) for X ~ N(0, R), R a correlation matrix (unit diagonal), all rows active.
+inline mvn_result correlated_probability(const Eigen::MatrixXd& r, const Eigen::VectorXd& a,
+                                         const Eigen::VectorXd& b, const mvn_options& opt,
+                                         const char* function, const char* argument) {
+  const int k = static_cast<int>(a.size());
+  mvn_result out;
+  out.constraints = k;
+  double mu = 0.0;  // union bound on 1 − p
+  for (int i = 0; i < k; ++i) mu += normal_cdf(a(i)) + normal_ccdf(b(i));
+  const double abs_target = std::max(opt.abs_tol, opt.rel_tol);
+
+  if (k <= 3) {
+    if (k == 3) {
+      const double det = r.determinant();
+      if (det < -1e-10) {
+        throw_invalid_argument(function, std::string(argument) + " is not positive semi-definite");
+      }
+    }
+    for (int i = 0; i < k; ++i) {
+      for (int j = 0; j < i; ++j) {
+        if (std::abs(r(i, j)) > 1.0 + 1e-10) {
+          throw_invalid_argument(function,
+                                 std::string(argument) + " is not positive semi-definite");
+        }
+      }
+    }
+    out.dimension = k;
+    const bool one_sided = closed_form(r, a, b, out);
+    if (!one_sided && mu <= rare_event_threshold) {
+      const ordered_factor f = pivoted_cholesky(r, a, b, opt.rank_tol, function, argument);
+      const rare_event_result q = complement_by_rare_events(f, abs_target, opt);
+      if (q.error < out.complement) {
+        out.complement = q.value;
+        out.complement_error = q.error;
+        out.points = q.samples;
+      }
+    }
+    return out;
+  }
+
+  const ordered_factor f = pivoted_cholesky(r, a, b, opt.rank_tol, function, argument);
+  out.dimension = f.rank;
+  if (mu == 0.0) {  // every limit beyond ±38.5: 1 − p < 1e-300, not representable
+    out.probability = 1.0;
+    out.complement = 0.0;
+    out.method = mvn_method::bound;
+    return out;
+  }
+  if (mu <= rare_event_threshold) {
+    const rare_event_result q = complement_by_rare_events(f, abs_target, opt);
+    out.method = mvn_method::rare_event;
+    out.complement = q.value;
+    out.complement_error = q.error;
+    out.probability = 1.0 - q.value;
+    out.error = q.error;
+    out.log_probability = std::log1p(-q.value);
+    out.points = q.samples;
+    out.converged = q.converged;
+    return out;
+  }
+  const qmc_estimate p = integrate_sov(f, opt);
+  out.method = mvn_method::genz_qmc;
+  out.probability = std::clamp(p.value, 0.0, 1.0);
+  out.error = p.error;
+  out.complement = 1.0 - out.probability;
+  out.complement_error = p.error;
+  out.points = p.points;
+  out.converged = p.converged;
+  out.log_probability = std::log(out.probability);
+  return out;
+}
+
+/// P(a ≤ X ≤ b) for X ~ N(0, Σ) with Σ symmetric with non-negative diagonal (checked by
+/// the caller). Zero-variance coordinates are deterministic constraints 0 ∈ [a_i, b_i];
+/// coordinates with a_i = −∞ and b_i = +∞ impose nothing. The rest is standardized to a
+/// correlation matrix and passed to correlated_probability.
+inline mvn_result covariance_probability(const Eigen::MatrixXd& sigma, const Eigen::VectorXd& a,
+                                         const Eigen::VectorXd& b, const mvn_options& opt,
+                                         const char* function, const char* argument) {
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  const int k = static_cast<int>(a.size());
+  const double scale = k > 0 ? sigma.diagonal().maxCoeff() : 0.0;
+  std::vector<int> active;
+  mvn_result impossible;
+  impossible.probability = 0.0;
+  impossible.complement = 1.0;
+  impossible.log_probability = -inf;
+  for (int i = 0; i < k; ++i) {
+    if (a(i) > b(i)) {
+      throw_invalid_argument(function, "lower limit exceeds upper limit at index " +
+                                           std::to_string(i));
+    }
+    if (a(i) == inf || b(i) == -inf) return impossible;
+    if (sigma(i, i) <= 1e-300 || sigma(i, i) <= 1e-28 * scale) {  // deterministic X_i = 0
+      if (sigma.row(i).cwiseAbs().maxCoeff() > 1e-10 * scale) {
+        throw_invalid_argument(function, std::string(argument) +
+                                             " is not positive semi-definite (zero variance "
+                                             "with non-zero covariance at row " +
+                                             std::to_string(i) + ")");
+      }
+      if (!(a(i) <= 0.0 && 0.0 <= b(i))) return impossible;
+      continue;
+    }
+    if (a(i) == -inf && b(i) == inf) continue;
+    active.push_back(i);
+  }
+  const int n = static_cast<int>(active.size());
+  if (n == 0) {
+    mvn_result certain;
+    certain.probability = 1.0;
+    certain.complement = 0.0;
+    return certain;
+  }
+  Eigen::VectorXd sd(n), lo(n), hi(n);
+  for (int i = 0; i < n; ++i) {
+    const int src = active[static_cast<std::size_t>(i)];
+    sd(i) = std::sqrt(sigma(src, src));
+    lo(i) = a(src) / sd(i);
+    hi(i) = b(src) / sd(i);
+  }
+  Eigen::MatrixXd r(n, n);
+  for (int j = 0; j < n; ++j) {
+    for (int i = 0; i < n; ++i) {
+      r(i, j) = i == j ? 1.0
+                       : sigma(active[static_cast<std::size_t>(i)],
+                               active[static_cast<std::size_t>(j)]) / (sd(i) * sd(j));
+    }
+  }
+  return correlated_probability(r, lo, hi, opt, function, argument);
+}
+
+/// P(X ≤ b) for X ~ N(0, Σ): covariance_probability with every lower limit −∞.
+inline mvn_result one_sided_probability(const Eigen::MatrixXd& sigma, const Eigen::VectorXd& b,
+                                        const mvn_options& opt, const char* function,
+                                        const char* argument) {
+  const Eigen::VectorXd lower =
+      Eigen::VectorXd::Constant(b.size(), -std::numeric_limits<double>::infinity());
+  return covariance_probability(sigma, lower, b, opt, function, argument);
+}
+
+}  // namespace probust::detail
