@@ -47,8 +47,11 @@ enum class mvn_method {
 struct mvn_result {
   double probability = 0.0;      ///< p
   double complement = 1.0;       ///< 1 − p, accurate relative to itself near p = 1
-  double log_probability = 0.0;  ///< log p, meaningful down to p ≈ 1e-300
+  double log_probability = 0.0;  ///< log p; finite even where p underflows to 0
   double error = 0.0;            ///< error estimate on p (absolute; 0 only when exact)
+  /// Error estimate on log p (≈ error / p). When p < 1e-308, probability and error
+  /// underflow to 0 while log_probability and this field stay meaningful.
+  double log_probability_error = 0.0;
   double complement_error = 0.0; ///< error estimate on 1 − p (absolute)
   bool converged = true;         ///< false when the budget ran out before the tolerance
   std::uint64_t points = 0;      ///< integrand evaluations used (all randomizations)

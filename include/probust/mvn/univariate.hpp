@@ -37,9 +37,61 @@ inline double log_normal_cdf(double x) noexcept {
   return -0.5 * x * x - 0.91893853320467274178 - std::log(cf);
 }
 
+/// log(Φ(b) − Φ(a)) for a ≤ b, accurate when the difference is tiny in either tail:
+/// for b ≤ 0, log Φ(b) + log1p(−Φ(a)/Φ(b)); for a ≥ 0 the same on upper tails.
+inline double log_normal_interval(double a, double b) noexcept {
+  if (!(b > a)) return -std::numeric_limits<double>::infinity();
+  if (b <= 0.0) {
+    const double lb = log_normal_cdf(b);
+    return lb + std::log1p(-std::exp(log_normal_cdf(a) - lb));
+  }
+  if (a >= 0.0) {
+    const double la = log_normal_cdf(-a);
+    return la + std::log1p(-std::exp(log_normal_cdf(-b) - la));
+  }
+  return std::log(normal_cdf(b) - normal_cdf(a));
+}
+
 /// Inverse standard normal CDF Φ⁻¹(p), p ∈ [0, 1]; ±∞ at 0 and 1, NaN outside.
 /// Wichura's algorithm AS 241 (PPND16), relative accuracy about 1e-16.
 /// M. J. Wichura, Applied Statistics 37 (1988) 477–484.
+inline double normal_quantile(double p) noexcept;
+
+namespace detail {
+
+/// The lower tail of AS 241 as a function of r = √(−log p), valid for r > √(−log 0.075).
+inline double normal_quantile_tail(double r) noexcept {
+  if (r <= 5.0) {
+    r -= 1.6;
+    return -(((((((7.7454501427834140764e-4 * r + 0.0227238449892691845833) * r +
+                  0.24178072517745061177) * r + 1.27045825245236838258) * r +
+                3.64784832476320460504) * r + 5.7694972214606914055) * r +
+              4.6303378461565452959) * r + 1.42343711074968357734) /
+           (((((((1.05075007164441684324e-9 * r + 5.475938084995344946e-4) * r +
+                 0.0151986665636164571966) * r + 0.14810397642748007459) * r +
+               0.68976733498510000455) * r + 1.6763848301838038494) * r +
+             2.05319162663775882187) * r + 1.0);
+  }
+  r -= 5.0;
+  return -(((((((2.01033439929228813265e-7 * r + 2.71155556874348757815e-5) * r +
+                0.0012426609473880784386) * r + 0.026532189526576123093) * r +
+              0.29656057182850489123) * r + 1.7848265399172913358) * r +
+            5.4637849111641143699) * r + 6.6579046435011037772) /
+         (((((((2.04426310338993978564e-15 * r + 1.4215117583164458887e-7) * r +
+               1.8463183175100546818e-5) * r + 7.868691311456132591e-4) * r +
+             0.0148753612908506148525) * r + 0.13692988092273580531) * r +
+           0.59983220655588793769) * r + 1.0);
+}
+
+}  // namespace detail
+
+/// Φ⁻¹(exp(log_p)) for log_p ≤ 0, without forming p: usable when p underflows
+/// (AS 241's tail branch needs only √(−log p)).
+inline double normal_quantile_from_log(double log_p) noexcept {
+  if (log_p > -2.59) return normal_quantile(std::exp(log_p));  // p > 0.075: central part
+  return detail::normal_quantile_tail(std::sqrt(-log_p));
+}
+
 inline double normal_quantile(double p) noexcept {
   const double q = p - 0.5;
   if (std::fabs(q) <= 0.425) {
@@ -59,30 +111,8 @@ inline double normal_quantile(double p) noexcept {
     if (p == 1.0) return std::numeric_limits<double>::infinity();
     return std::numeric_limits<double>::quiet_NaN();
   }
-  double r = std::sqrt(-std::log(q < 0.0 ? p : 1.0 - p));
-  double value;
-  if (r <= 5.0) {
-    r -= 1.6;
-    value = (((((((7.7454501427834140764e-4 * r + 0.0227238449892691845833) * r +
-                  0.24178072517745061177) * r + 1.27045825245236838258) * r +
-                3.64784832476320460504) * r + 5.7694972214606914055) * r +
-              4.6303378461565452959) * r + 1.42343711074968357734) /
-            (((((((1.05075007164441684324e-9 * r + 5.475938084995344946e-4) * r +
-                  0.0151986665636164571966) * r + 0.14810397642748007459) * r +
-                0.68976733498510000455) * r + 1.6763848301838038494) * r +
-              2.05319162663775882187) * r + 1.0);
-  } else {
-    r -= 5.0;
-    value = (((((((2.01033439929228813265e-7 * r + 2.71155556874348757815e-5) * r +
-                  0.0012426609473880784386) * r + 0.026532189526576123093) * r +
-                0.29656057182850489123) * r + 1.7848265399172913358) * r +
-              5.4637849111641143699) * r + 6.6579046435011037772) /
-            (((((((2.04426310338993978564e-15 * r + 1.4215117583164458887e-7) * r +
-                  1.8463183175100546818e-5) * r + 7.868691311456132591e-4) * r +
-                0.0148753612908506148525) * r + 0.13692988092273580531) * r +
-              0.59983220655588793769) * r + 1.0);
-  }
-  return q < 0.0 ? -value : value;
+  const double value = detail::normal_quantile_tail(std::sqrt(-std::log(q < 0.0 ? p : 1.0 - p)));
+  return q < 0.0 ? value : -value;
 }
 
 }  // namespace probust

@@ -104,6 +104,8 @@ inline bool closed_form(const Eigen::MatrixXd& r, const Eigen::VectorXd& a,
     out.complement = 1.0 - out.probability;
     out.complement_error = 1e-15;
     out.error = 1e-15 * (1 << k);
+    out.log_probability_error = out.probability > 0.0 ? out.error / out.probability
+                                                      : std::numeric_limits<double>::infinity();
   }
   if (k > 1 || !one_sided) {
     out.log_probability = out.probability > 0.5 ? std::log1p(-out.complement)
@@ -173,14 +175,15 @@ inline mvn_result correlated_probability(const Eigen::MatrixXd& r, const Eigen::
     }
     out.dimension = k;
     const bool one_sided = closed_form(r, a, b, out);
-    if (!one_sided && mu <= rare_event_threshold) {
+    // A two-sided rectangle gets 1 − p as 1 − p (absolute error ~1e-15); below 1e-12 that
+    // is no longer accurate to 1e-3 relative, so sample the rare violations instead.
+    if (!one_sided && out.complement < 1e-12) {
       const ordered_factor f = pivoted_cholesky(r, a, b, opt.rank_tol, function, argument);
       const rare_event_result q = complement_by_rare_events(f, abs_target, opt);
-      if (q.error < out.complement) {
-        out.complement = q.value;
-        out.complement_error = q.error;
-        out.points = q.samples;
-      }
+      out.complement = q.value;
+      out.complement_error = q.error;
+      out.points = q.samples;
+      out.converged = q.converged;
     }
     return out;
   }
@@ -201,19 +204,23 @@ inline mvn_result correlated_probability(const Eigen::MatrixXd& r, const Eigen::
     out.probability = 1.0 - q.value;
     out.error = q.error;
     out.log_probability = std::log1p(-q.value);
+    out.log_probability_error = q.error / (1.0 - q.value);
     out.points = q.samples;
     out.converged = q.converged;
     return out;
   }
   const qmc_estimate p = integrate_sov(f, opt);
+  const double scale = std::exp(p.log_scale);
   out.method = mvn_method::genz_qmc;
-  out.probability = std::clamp(p.value, 0.0, 1.0);
-  out.error = p.error;
+  out.probability = std::clamp(scale * p.value, 0.0, 1.0);
+  out.error = scale * p.error;
   out.complement = 1.0 - out.probability;
-  out.complement_error = p.error;
+  out.complement_error = out.error;
   out.points = p.points;
   out.converged = p.converged;
-  out.log_probability = std::log(out.probability);
+  out.log_probability = p.log_scale + std::log(p.value);
+  out.log_probability_error =
+      p.value > 0.0 ? p.error / p.value : std::numeric_limits<double>::infinity();
   return out;
 }
 

@@ -28,8 +28,9 @@ namespace probust::detail {
 
 /// Outcome of a randomized-QMC integration.
 struct qmc_estimate {
-  double value = 0.0;
-  double error = 0.0;  ///< 3 standard errors of the mean over randomizations
+  double value = 0.0;  ///< p = exp(log_scale)·value
+  double error = 0.0;  ///< 3 standard errors of the mean over randomizations, same scale
+  double log_scale = 0.0;
   std::uint64_t points = 0;
   bool converged = false;
 };
@@ -66,8 +67,10 @@ class sov_integrand {
   double sum_block(const Eigen::MatrixXd& uniforms, int n) {
     const int rank = f_.rank;
     const auto k = static_cast<int>(f_.factor.rows());
+    // Linear mode: product of the factors e_j (0 = dead point). Log mode: Σ log e_j.
+    const double dead = log_offset_ == 0.0 ? 0.0 : -std::numeric_limits<double>::infinity();
     double product[block];
-    std::fill(product, product + n, 1.0);
+    std::fill(product, product + n, log_offset_ == 0.0 ? 1.0 : 0.0);
     sums_.setZero();
     for (int j = 0; j < rank; ++j) {
       const int row_begin = f_.owner_begin[static_cast<std::size_t>(j)];
@@ -81,7 +84,7 @@ class sov_integrand {
       const bool need_w = j + 1 < rank;
       const bool two_sided = two_sided_[static_cast<std::size_t>(j)];
       for (int p = 0; p < n; ++p) {
-        if (product[p] == 0.0) {
+        if (product[p] == dead) {
           w_(p, j) = 0.0;
           continue;
         }
@@ -96,27 +99,20 @@ class sov_integrand {
           hi = std::min(hi, t_hi);
         }
         if (!(hi > lo)) {
-          product[p] = 0.0;
+          product[p] = dead;
           w_(p, j) = 0.0;
           continue;
         }
-        if (!two_sided) {
-          const double e = normal_cdf(hi);
-          product[p] *= e;
-          if (need_w) w_(p, j) = normal_quantile(uniforms(j, p) * e);
-        } else if (lo > 0.0) {
-          // Both limits in the upper half: work with upper tails to keep precision.
-          const double tail_lo = normal_ccdf(lo), tail_hi = normal_ccdf(hi);
-          const double e = tail_lo - tail_hi;
-          product[p] *= e;
-          if (need_w) w_(p, j) = -normal_quantile(tail_lo - uniforms(j, p) * e);
+        const double u = need_w ? uniforms(j, p) : 0.5;
+        double w = 0.0;
+        double* w_out = need_w ? &w : nullptr;
+        if (log_offset_ == 0.0) {
+          product[p] *= step(lo, hi, two_sided, u, w_out);
         } else {
-          const double cdf_lo = normal_cdf(lo);
-          const double e = normal_cdf(hi) - cdf_lo;
-          product[p] *= e;
-          if (need_w) w_(p, j) = normal_quantile(cdf_lo + uniforms(j, p) * e);
+          product[p] += log_step(lo, hi, u, w_out);
         }
-        if (need_w && !std::isfinite(w_(p, j))) w_(p, j) = std::clamp(w_(p, j), lo, hi);
+        // Φ⁻¹ of a rounded-off 0 or 1 is ±∞; keep w finite and inside its interval.
+        if (need_w) w_(p, j) = std::clamp(w, std::max(lo, -40.0), std::min(hi, 40.0));
       }
       const int later = f_.owner_begin[static_cast<std::size_t>(j) + 1];
       if ((j + 1) % panel == 0 && later < k) {  // panel complete: update every later row
@@ -126,23 +122,80 @@ class sov_integrand {
       }
     }
     double total = 0.0;
-    for (int p = 0; p < n; ++p) total += product[p];
+    for (int p = 0; p < n; ++p) {
+      total += log_offset_ == 0.0 ? product[p] : std::exp(std::min(product[p] - log_offset_, 700.0));
+    }
     return total;
   }
+
+  /// Integrate exp(Σ log e_j − offset) instead of Π e_j, for p too small for double
+  /// (offset ≈ log p, so the values stay near 1); 0 restores the plain product.
+  void set_log_offset(double offset) noexcept { log_offset_ = offset; }
 
  private:
   const ordered_factor& f_;
   Eigen::MatrixXd w_;     // block × rank: sampled variables, column j contiguous over points
   Eigen::MatrixXd sums_;  // block × k: Σ_m L_im w_m over the completed panels
   std::vector<bool> two_sided_;
+  double log_offset_ = 0.0;
+
+  /// e = Φ(hi) − Φ(lo) and, unless w is null, w = Φ⁻¹(Φ(lo) + u·e), on the side of 0
+  /// that keeps precision.
+  static double step(double lo, double hi, bool two_sided, double u, double* w) {
+    if (!two_sided) {
+      const double e = normal_cdf(hi);
+      if (w) *w = normal_quantile(u * e);
+      return e;
+    }
+    if (lo > 0.0) {  // both limits in the upper half: use upper tails
+      const double tail_lo = normal_ccdf(lo);
+      const double e = tail_lo - normal_ccdf(hi);
+      if (w) *w = -normal_quantile(tail_lo - u * e);
+      return e;
+    }
+    const double cdf_lo = normal_cdf(lo);
+    const double e = normal_cdf(hi) - cdf_lo;
+    if (w) *w = normal_quantile(cdf_lo + u * e);
+    return e;
+  }
+
+  /// log e and w as in step, computed from log Φ so that nothing underflows:
+  /// for hi ≤ 0, Φ(lo) + u·e = Φ(hi)·(r + u(1 − r)) with r = Φ(lo)/Φ(hi), and w comes from
+  /// log of that through normal_quantile_from_log; symmetrically on upper tails for lo ≥ 0.
+  static double log_step(double lo, double hi, double u, double* w) {
+    if (hi <= 0.0) {
+      const double log_hi = log_normal_cdf(hi);
+      const double r = std::exp(log_normal_cdf(lo) - log_hi);
+      if (w) *w = normal_quantile_from_log(log_hi + std::log(r + u * (1.0 - r)));
+      return log_hi + std::log1p(-r);
+    }
+    if (lo >= 0.0) {
+      const double log_lo = log_normal_cdf(-lo);
+      const double r = std::exp(log_normal_cdf(-hi) - log_lo);
+      if (w) *w = -normal_quantile_from_log(log_lo + std::log1p(-u * (1.0 - r)));
+      return log_lo + std::log1p(-r);
+    }
+    return std::log(step(lo, hi, true, u, w));
+  }
 };
 
 /// Randomized QMC integration of the SOV integrand: `randomizations` independently
 /// scrambled Sobol' sequences, each extended in powers of two (so every estimate uses a
 /// complete net) until 3·SE ≤ max(abs_tol, rel_tol·p) or the point budget is spent.
+/// When the ordering's estimate of log p is below log_mode_threshold (p ≈ 1e-130), the
+/// integrand runs in log mode scaled by that estimate, so p down to ~1e-300 and below keeps
+/// its relative accuracy; the tolerance abs_tol is scaled accordingly.
+inline constexpr double log_mode_threshold = -300.0;
+
 inline qmc_estimate integrate_sov(const ordered_factor& f, const mvn_options& opt) {
   sov_integrand integrand(f);
   qmc_estimate out;
+  if (f.log_estimate < log_mode_threshold) {
+    out.log_scale = f.log_estimate;
+    integrand.set_log_offset(f.log_estimate);
+  }
+  // In the scaled units; may be +inf (then met at once), never 0·inf.
+  const double abs_tol = opt.abs_tol > 0.0 ? opt.abs_tol * std::exp(-out.log_scale) : 0.0;
   const int dim = integrand.dimension();
   if (dim <= 0) {  // rank 1: a single variable, integrated exactly
     Eigen::MatrixXd none(0, sov_integrand::block);
@@ -187,7 +240,7 @@ inline qmc_estimate integrate_sov(const ordered_factor& f, const mvn_options& op
     out.value = mean;
     out.error = 3.0 * std::sqrt(var);
     out.points = done * static_cast<std::uint64_t>(m);
-    out.converged = out.error <= std::max(opt.abs_tol, opt.rel_tol * mean);
+    out.converged = out.error <= std::max(abs_tol, opt.rel_tol * mean);
     if (out.converged || done >= budget) break;
     target = std::min(2 * done, budget);
   }

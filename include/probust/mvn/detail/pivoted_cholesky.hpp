@@ -26,6 +26,9 @@ struct ordered_factor {
   std::vector<int> owner_begin;  ///< size rank + 1
   std::vector<int> row_index;    ///< original index of each row
   int rank = 0;
+  /// Σ_j log P(α_j ≤ w_j ≤ β_j) at the truncated means: a first guess of log p, used to
+  /// scale the integrand when p is too small for double (log_mode below).
+  double log_estimate = 0.0;
 };
 
 /// Mean of a standard normal truncated to (a, b), computed without cancellation in the
@@ -65,9 +68,10 @@ inline ordered_factor pivoted_cholesky(const Eigen::MatrixXd& correlation,
   Eigen::VectorXd shift = Eigen::VectorXd::Zero(k);  // Σ_m L_im y_m
   Eigen::VectorXd a = lower, b = upper;
   int rank = 0;
+  double log_estimate = 0.0;
   for (int j = 0; j < k; ++j) {
     int best = -1;
-    double best_prob = std::numeric_limits<double>::infinity();
+    double best_log_prob = std::numeric_limits<double>::infinity();
     double best_a = 0.0, best_b = 0.0;
     for (int i = j; i < k; ++i) {
       if (residual(i) < -1e3 * rank_tol - 1e-12) {
@@ -78,10 +82,9 @@ inline ordered_factor pivoted_cholesky(const Eigen::MatrixXd& correlation,
       if (residual(i) <= rank_tol) continue;
       const double sd = std::sqrt(residual(i));
       const double ai = (a(i) - shift(i)) / sd, bi = (b(i) - shift(i)) / sd;
-      const double prob = bi > 0.0 && ai > -bi ? normal_ccdf(ai) - normal_ccdf(bi)
-                                                : normal_cdf(bi) - normal_cdf(ai);
-      if (prob < best_prob) {
-        best_prob = prob;
+      const double log_prob = log_normal_interval(ai, bi);
+      if (log_prob < best_log_prob) {
+        best_log_prob = log_prob;
         best = i;
         best_a = ai;
         best_b = bi;
@@ -96,6 +99,7 @@ inline ordered_factor pivoted_cholesky(const Eigen::MatrixXd& correlation,
       std::swap(a(j), a(best));
       std::swap(b(j), b(best));
     }
+    log_estimate += best_log_prob;
     const double pivot = std::sqrt(residual(j));
     l(j, j) = pivot;
     const int rest = k - j - 1;
@@ -142,6 +146,7 @@ inline ordered_factor pivoted_cholesky(const Eigen::MatrixXd& correlation,
 
   ordered_factor out;
   out.rank = rank;
+  out.log_estimate = log_estimate;
   out.factor.setZero(k, rank);
   out.lower.resize(k);
   out.upper.resize(k);
