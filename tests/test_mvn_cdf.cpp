@@ -358,6 +358,15 @@ TEST_CASE("polytope probability P(A eps <= b) equals the MVN CDF of A Sigma A^T"
   a2 = a.leftCols(2);
   const mvn_result r2 = probust::polytope_probability(a2, b, Eigen::MatrixXd::Identity(2, 2));
   CHECK(within_error(r2.probability, probust_test::polygon_probability(a2, b), std::max(r2.error, 1e-13)));
+  // A singular noise covariance (rank 2 in 4 dimensions) is accepted and handled exactly:
+  // ε = B z with B 4 × 2, so A ε = (A B) z is the polygon problem of A B.
+  Eigen::MatrixXd bfac(d, 2);
+  for (int i = 0; i < d; ++i) for (int j = 0; j < 2; ++j) bfac(i, j) = normal(gen);
+  const Eigen::MatrixXd ab = a * bfac;
+  const mvn_result singular = probust::polytope_probability(a, b, Eigen::MatrixXd(bfac * bfac.transpose()));
+  CHECK(singular.dimension == 2);
+  CHECK(within_error(singular.probability, probust_test::polygon_probability(ab, b),
+                     std::max(singular.error, 1e-13)));
   // Float inputs work and give the same answer.
   const mvn_result rf = probust::polytope_probability(a2.cast<float>(), b.cast<float>(),
                                                       Eigen::MatrixXf::Identity(2, 2));

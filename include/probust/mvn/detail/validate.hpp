@@ -77,7 +77,8 @@ void require_covariance_shape(const Eigen::MatrixBase<Derived>& covariance, cons
 }
 
 /// Throws unless the symmetric matrix `covariance` is positive semi-definite: the pivots
-/// of Eigen's pivoted LDLᵀ must be ≥ −1e-10·max|Σ|.
+/// of Eigen's pivoted LDLᵀ must be ≥ −1e-10·max|Σ|. (LDLT::info() is not used: it flags
+/// the rounding left under a zero pivot of a valid singular matrix.)
 template <class Derived>
 void require_positive_semidefinite(const Eigen::MatrixBase<Derived>& covariance,
                                    const char* function, const char* argument) {
@@ -85,7 +86,7 @@ void require_positive_semidefinite(const Eigen::MatrixBase<Derived>& covariance,
   if (s.size() == 0) return;
   const Eigen::LDLT<Eigen::MatrixXd> ldlt(s);
   const double scale = s.cwiseAbs().maxCoeff();
-  if (ldlt.info() != Eigen::Success || ldlt.vectorD().minCoeff() < -1e-10 * scale) {
+  if (!(ldlt.vectorD().minCoeff() >= -1e-10 * scale)) {
     throw_invalid_argument(function, std::string(argument) + " is not positive semi-definite");
   }
 }

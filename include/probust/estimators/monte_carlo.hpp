@@ -1,0 +1,192 @@
+#pragma once
+/// \file monte_carlo.hpp
+/// The Monte-Carlo reference estimator: p̂ = hits / n over n noisy forward passes, with an
+/// exact (Clopper–Pearson) or Wilson confidence interval, batched forward passes and an
+/// optional sequential stopping rule that keeps the stated coverage.
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "probust/config.hpp"
+#include "probust/estimators/linearization.hpp"
+#include "probust/estimators/result.hpp"
+#include "probust/model.hpp"
+#include "probust/random.hpp"
+#include "probust/stats.hpp"
+
+namespace probust {
+
+/// Options of monte_carlo_estimator. An aggregate; every member has its documented default.
+struct monte_carlo_options {
+  /// n, the number of noisy samples (the paper's 10,000); the maximum when
+  /// target_half_width > 0. ≥ 1.
+  std::uint64_t samples = 10'000;
+  /// Seed of the noise when no engine is passed: draws from probust::stream(seed, 0).
+  std::uint64_t seed = default_seed;
+  /// Coverage 1 − α of the reported interval, in (0, 1).
+  double confidence = 0.95;
+  /// clopper_pearson (default; exact, coverage ≥ nominal for every p) or wilson.
+  interval_method interval = interval_method::clopper_pearson;
+  /// Samples per batched forward pass; memory is O(d · batch_size), independent of n. ≥ 1.
+  std::uint64_t batch_size = 256;
+  /// 0 (default): always use `samples` draws. > 0: stop as soon as the interval's
+  /// half-width (upper − lower)/2 is ≤ this value, looking only at n = b, 2b, 4b, … and
+  /// n = samples (b = min(batch_size, samples)). Each of the L possible looks uses level
+  /// 1 − α/L (Bonferroni over the looks), so the reported interval covers p with
+  /// probability ≥ 1 − α whatever the stopping time.
+  double target_half_width = 0.0;
+  /// The target class t; −1 (default) = the prediction argmax f(x) (ties → lowest index).
+  int target = -1;
+};
+
+/// The Monte-Carlo estimator
+///
+///     p̂ = hits / n,   hits = #{ j ≤ n : argmax_i f_i(x + ε_j) = t },   ε_j ~ N(0, Σ),
+///
+/// (argmax ties → lowest index, as for t), with the interval of options().interval at
+/// level options().confidence (adjusted for sequential looks, see
+/// monte_carlo_options::target_half_width). The noise is drawn batch by batch into a
+/// preallocated d × batch_size matrix (noise.sample_batch, i.e. column-major successive
+/// draws, so for a fixed n the result does not depend on batch_size) and the model is
+/// evaluated with probust::forward_batch (one call per batch; the model's own
+/// forward_batch when it has one). No allocation per sample; memory is bounded by the
+/// batch size.
+///
+/// Result: error = (upper − lower)/2; complement = (n − hits)/n; samples = n;
+/// model_evaluations = 1 + n; converged = false only when target_half_width was not
+/// reached within `samples` draws. Throws probust::invalid_argument for invalid options,
+/// an empty or non-finite x, a noise of another dimension, a model with non-finite logits
+/// or fewer than 2 classes, or an out-of-range target.
+template <class T = double>
+class monte_carlo_estimator {
+  static_assert(std::is_floating_point<T>::value,
+                "probust::monte_carlo_estimator: T must be a floating-point type");
+
+ public:
+  using scalar_type = T;
+  using vector_type = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+  using matrix_type = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+  using options_type = monte_carlo_options;
+
+  monte_carlo_estimator() = default;
+  explicit monte_carlo_estimator(const monte_carlo_options& options) : options_(options) {}
+
+  /// The options.
+  const monte_carlo_options& options() const noexcept { return options_; }
+
+  /// p̂ with the noise drawn from probust::stream(options().seed, 0).
+  template <class Model, class Noise>
+  robustness_result estimate(Model&& model, const vector_type& x, const Noise& noise) const {
+    random_engine engine = stream(options_.seed, 0);
+    return estimate(model, x, noise, engine);
+  }
+
+  /// p̂ with the noise drawn from the caller's engine (advanced by n·d normals).
+  template <class Model, class Noise, class Engine>
+  robustness_result estimate(Model&& model, const vector_type& x, const Noise& noise,
+                             Engine& engine) const {
+    static_assert(detail::check_model<std::remove_reference_t<Model>, T>());
+    static_assert(detail::check_noise<Noise, T>());
+    constexpr const char* fn = "probust::monte_carlo_estimator::estimate";
+    check_options(fn);
+    detail::require_input(x, fn);
+    noise.check_dimension(x.size(), fn);
+    const vector_type logits = detail::evaluate_logits(model, x, Eigen::Index(-1), fn);
+    const int t = detail::resolve_target(logits, options_.target, fn);
+    const Eigen::Index classes = logits.size();
+    const Eigen::Index d = x.size();
+
+    const std::uint64_t total = options_.samples;
+    const std::uint64_t batch = std::min(options_.batch_size, total);
+    // The sample counts at which the interval is looked at.
+    std::vector<std::uint64_t> looks;
+    if (options_.target_half_width > 0.0) {
+      for (std::uint64_t n = batch; n < total; n *= 2) {
+        looks.push_back(n);
+        if (n > total / 2) break;  // the next doubling would reach or pass total
+      }
+    }
+    looks.push_back(total);
+    const double alpha = 1.0 - options_.confidence;
+    const double level = 1.0 - alpha / static_cast<double>(looks.size());
+
+    matrix_type eps(d, static_cast<Eigen::Index>(batch));
+    matrix_type inputs(d, static_cast<Eigen::Index>(batch));
+    std::uint64_t n = 0, hits = 0;
+    std::size_t next_look = 0;
+    proportion_interval interval;
+    bool reached = false;
+    while (n < total) {
+      const std::uint64_t m = std::min(batch, total - n);
+      if (static_cast<std::uint64_t>(eps.cols()) != m) {  // the last, shorter batch only
+        eps.resize(d, static_cast<Eigen::Index>(m));
+        inputs.resize(d, static_cast<Eigen::Index>(m));
+      }
+      noise.sample_batch(engine, eps);
+      inputs.noalias() = eps;
+      inputs.colwise() += x;
+      const matrix_type out = forward_batch(model, inputs);
+      if (out.rows() != classes) {
+        detail::throw_invalid_argument(fn, "the model returned " + std::to_string(out.rows()) +
+                                               " logits for a noisy input but " +
+                                               std::to_string(classes) + " at x");
+      }
+      for (Eigen::Index j = 0; j < out.cols(); ++j) {
+        if (predicted_class(out.col(j)) == t) ++hits;
+      }
+      n += m;
+      if (n == looks[next_look]) {
+        interval = binomial_interval(hits, n, level, options_.interval);
+        ++next_look;
+        if (options_.target_half_width > 0.0 &&
+            (interval.upper - interval.lower) / 2.0 <= options_.target_half_width) {
+          reached = true;
+          break;
+        }
+      }
+    }
+
+    robustness_result r;
+    r.estimator = "monte_carlo";
+    r.probability = static_cast<double>(hits) / static_cast<double>(n);
+    r.complement = static_cast<double>(n - hits) / static_cast<double>(n);
+    r.lower = interval.lower;
+    r.upper = interval.upper;
+    r.error = (interval.upper - interval.lower) / 2.0;
+    r.predicted_class = t;
+    r.model_evaluations = 1 + n;
+    r.jacobian = jacobian_source::not_used;
+    r.converged = options_.target_half_width > 0.0 ? reached : true;
+    r.samples = n;
+    return r;
+  }
+
+ private:
+  void check_options(const char* fn) const {
+    if (options_.samples < 1) detail::throw_invalid_argument(fn, "samples must be at least 1");
+    if (options_.batch_size < 1) {
+      detail::throw_invalid_argument(fn, "batch_size must be at least 1");
+    }
+    if (!(options_.confidence > 0.0 && options_.confidence < 1.0)) {
+      detail::throw_invalid_argument(
+          fn, "confidence must be in (0, 1), got " + std::to_string(options_.confidence));
+    }
+    if (!(options_.target_half_width >= 0.0 && std::isfinite(options_.target_half_width))) {
+      detail::throw_invalid_argument(fn, "target_half_width must be finite and >= 0, got " +
+                                             std::to_string(options_.target_half_width));
+    }
+    if (options_.interval != interval_method::clopper_pearson &&
+        options_.interval != interval_method::wilson) {
+      detail::throw_invalid_argument(fn, "unknown interval method");
+    }
+  }
+
+  monte_carlo_options options_{};
+};
+
+}  // namespace probust

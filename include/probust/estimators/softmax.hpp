@@ -1,0 +1,81 @@
+#pragma once
+/// \file softmax.hpp
+/// The softmax baseline: the model's softmax probability of the target class, used by
+/// practitioners as a (poor) proxy for robustness.
+
+#include <Eigen/Dense>
+#include <cmath>
+#include <type_traits>
+
+#include "probust/estimators/linearization.hpp"
+#include "probust/estimators/result.hpp"
+#include "probust/model.hpp"
+
+namespace probust {
+
+/// Options of softmax_estimator.
+struct softmax_options {
+  /// The class whose probability is returned; −1 (default) = the prediction argmax f(x)
+  /// (ties → lowest index), i.e. the max softmax probability.
+  int target = -1;
+};
+
+/// The softmax probability of the target class at temperature 1,
+///
+///     p = exp(f_t) / Σ_j exp(f_j),   1 − p = Σ_{j≠t} exp(f_j) / Σ_j exp(f_j),
+///
+/// evaluated in double with the log-sum-exp shift (exponents f_j − max f ≤ 0, so no
+/// overflow; 1 − p keeps its relative accuracy near p = 1). With the default target this
+/// is the max softmax probability. The noise is not used except for its dimension check
+/// (the baseline ignores σ). One model evaluation; lower = upper = p.
+template <class T = double>
+class softmax_estimator {
+  static_assert(std::is_floating_point<T>::value,
+                "probust::softmax_estimator: T must be a floating-point type");
+
+ public:
+  using scalar_type = T;
+  using vector_type = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+  using options_type = softmax_options;
+
+  softmax_estimator() = default;
+  explicit softmax_estimator(const softmax_options& options) : options_(options) {}
+
+  /// The options.
+  const softmax_options& options() const noexcept { return options_; }
+
+  /// The softmax probability of the target class of `model` at x.
+  template <class Model, class Noise>
+  robustness_result estimate(Model&& model, const vector_type& x, const Noise& noise) const {
+    static_assert(detail::check_model<std::remove_reference_t<Model>, T>());
+    static_assert(detail::check_noise<Noise, T>());
+    constexpr const char* fn = "probust::softmax_estimator::estimate";
+    detail::require_input(x, fn);
+    noise.check_dimension(x.size(), fn);
+    const vector_type logits = detail::evaluate_logits(model, x, Eigen::Index(-1), fn);
+    const int t = detail::resolve_target(logits, options_.target, fn);
+    const Eigen::VectorXd f = logits.template cast<double>();
+    const Eigen::VectorXd e = (f.array() - f.maxCoeff()).exp().matrix();
+    const double total = e.sum();
+    robustness_result r;
+    r.estimator = "softmax";
+    r.probability = r.lower = r.upper = e(t) / total;
+    // 1 − p as the sum of the other terms (total − e(t) would cancel near p = 1).
+    double others = 0.0;
+    for (Eigen::Index j = 0; j < e.size(); ++j) {
+      if (j != t) others += e(j);
+    }
+    r.complement = others / total;
+    r.error = 0.0;
+    r.predicted_class = t;
+    r.model_evaluations = 1;
+    r.jacobian = jacobian_source::not_used;
+    r.converged = true;
+    return r;
+  }
+
+ private:
+  softmax_options options_{};
+};
+
+}  // namespace probust
