@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include "probust/config.hpp"
+#include "probust/estimators/estimator_base.hpp"
 #include "probust/estimators/linearization.hpp"
 #include "probust/estimators/result.hpp"
 #include "probust/estimators/taylor.hpp"
@@ -90,6 +91,32 @@ margin_linearization<T> smoothed_linearization(Model& model,
   return out;
 }
 
+/// The base of the MMSE estimators Derived (CRTP): the margins and gradients averaged over
+/// N noisy copies (smoothed_linearization with the options' samples, antithetic and
+/// target; errors name Derived::function), handed to Derived's `finish(lin, noise, r)`,
+/// which applies its formula and names the estimator; samples = N.
+template <class Derived, class T, class Options>
+class smoothed_estimator : public seeded_estimator<Derived, T, Options> {
+ public:
+  using seeded_estimator<Derived, T, Options>::seeded_estimator;
+  using seeded_estimator<Derived, T, Options>::estimate;
+
+  /// The estimate with the noise drawn from the caller's engine (advanced by N draws of d
+  /// normals, N/2 with antithetic).
+  template <class Model, class Noise, class Engine>
+  robustness_result estimate(Model&& model, const Eigen::Matrix<T, Eigen::Dynamic, 1>& x,
+                             const Noise& noise, Engine& engine) const {
+    static_assert(check_arguments<Model, Noise, T>());
+    const Options& o = this->options();
+    const margin_linearization<T> lin = smoothed_linearization(
+        model, x, noise, o.samples, o.antithetic, o.target, engine, Derived::function);
+    robustness_result r;
+    static_cast<const Derived&>(*this).finish(lin, noise, r);
+    r.samples = static_cast<std::uint64_t>(o.samples);
+    return r;
+  }
+};
+
 }  // namespace detail
 
 /// The MMSE estimator: with ε_1, …, ε_N ~ N(0, Σ) and t the clean prediction,
@@ -105,50 +132,20 @@ margin_linearization<T> smoothed_linearization(Model& model,
 /// Randomness: ε_j are successive draws noise.sample(engine, ·) from the caller's engine,
 /// or from probust::stream(options.seed, 0) when none is passed — reproducible bit for bit.
 template <class T = double>
-class mmse_estimator {
-  static_assert(std::is_floating_point<T>::value,
-                "probust::mmse_estimator: T must be a floating-point type");
+class mmse_estimator : public detail::smoothed_estimator<mmse_estimator<T>, T, mmse_options> {
+  friend detail::smoothed_estimator<mmse_estimator<T>, T, mmse_options>;
+  static constexpr const char* function = "probust::mmse_estimator::estimate";
+
+  /// The Taylor formula applied to ḡ, Ḡ.
+  template <class Noise>
+  void finish(const margin_linearization<T>& lin, const Noise& noise, robustness_result& r) const {
+    const mmse_options& o = this->options();
+    r.estimator = o.paper_settings ? "mmse (paper settings)" : "mmse";
+    detail::taylor_from_linearization(lin, noise, o.mvn, o.paper_settings, r);
+  }
 
  public:
-  using scalar_type = T;
-  using vector_type = Eigen::Matrix<T, Eigen::Dynamic, 1>;
-  using options_type = mmse_options;
-
-  /// Default options.
-  mmse_estimator() = default;
-  /// The given options.
-  explicit mmse_estimator(const mmse_options& options) : options_(options) {}
-
-  /// The options.
-  const mmse_options& options() const noexcept { return options_; }
-
-  /// p_mmse with the noise drawn from probust::stream(options().seed, 0).
-  template <class Model, class Noise>
-  robustness_result estimate(Model&& model, const vector_type& x, const Noise& noise) const {
-    random_engine engine = stream(options_.seed, 0);
-    return estimate(model, x, noise, engine);
-  }
-
-  /// p_mmse with the noise drawn from the caller's engine (advanced by N draws of d
-  /// normals, N/2 with antithetic).
-  template <class Model, class Noise, class Engine>
-  robustness_result estimate(Model&& model, const vector_type& x, const Noise& noise,
-                             Engine& engine) const {
-    static_assert(detail::check_model<std::remove_reference_t<Model>, T>());
-    static_assert(detail::check_noise<Noise, T>());
-    constexpr const char* fn = "probust::mmse_estimator::estimate";
-    const margin_linearization<T> lin =
-        detail::smoothed_linearization(model, x, noise, options_.samples, options_.antithetic,
-                                       options_.target, engine, fn);
-    robustness_result r;
-    r.estimator = options_.paper_settings ? "mmse (paper settings)" : "mmse";
-    detail::taylor_from_linearization(lin, noise, options_.mvn, options_.paper_settings, r);
-    r.samples = static_cast<std::uint64_t>(options_.samples);
-    return r;
-  }
-
- private:
-  mmse_options options_{};
+  using mmse_estimator::smoothed_estimator::smoothed_estimator;
 };
 
 }  // namespace probust

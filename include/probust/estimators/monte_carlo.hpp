@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "probust/config.hpp"
+#include "probust/estimators/estimator_base.hpp"
 #include "probust/estimators/linearization.hpp"
 #include "probust/estimators/result.hpp"
 #include "probust/model.hpp"
@@ -63,56 +64,43 @@ struct monte_carlo_options {
 /// an empty or non-finite x, a noise of another dimension, a model with non-finite logits
 /// or fewer than 2 classes, or an out-of-range target.
 template <class T = double>
-class monte_carlo_estimator {
-  static_assert(std::is_floating_point<T>::value,
-                "probust::monte_carlo_estimator: T must be a floating-point type");
+class monte_carlo_estimator
+    : public detail::seeded_estimator<monte_carlo_estimator<T>, T, monte_carlo_options> {
+  using base = detail::seeded_estimator<monte_carlo_estimator<T>, T, monte_carlo_options>;
 
  public:
-  using scalar_type = T;
-  using vector_type = Eigen::Matrix<T, Eigen::Dynamic, 1>;
   using matrix_type = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
-  using options_type = monte_carlo_options;
-
-  monte_carlo_estimator() = default;
-  explicit monte_carlo_estimator(const monte_carlo_options& options) : options_(options) {}
-
-  /// The options.
-  const monte_carlo_options& options() const noexcept { return options_; }
-
-  /// p̂ with the noise drawn from probust::stream(options().seed, 0).
-  template <class Model, class Noise>
-  robustness_result estimate(Model&& model, const vector_type& x, const Noise& noise) const {
-    random_engine engine = stream(options_.seed, 0);
-    return estimate(model, x, noise, engine);
-  }
+  using base::base;
+  using base::estimate;
 
   /// p̂ with the noise drawn from the caller's engine (advanced by n·d normals).
   template <class Model, class Noise, class Engine>
-  robustness_result estimate(Model&& model, const vector_type& x, const Noise& noise,
-                             Engine& engine) const {
-    static_assert(detail::check_model<std::remove_reference_t<Model>, T>());
-    static_assert(detail::check_noise<Noise, T>());
+  robustness_result estimate(Model&& model, const Eigen::Matrix<T, Eigen::Dynamic, 1>& x,
+                             const Noise& noise, Engine& engine) const {
+    static_assert(detail::check_arguments<Model, Noise, T>());
     constexpr const char* fn = "probust::monte_carlo_estimator::estimate";
+    const monte_carlo_options& o = this->options();
     check_options(fn);
     detail::require_input(x, fn);
     noise.check_dimension(x.size(), fn);
-    const vector_type logits = detail::evaluate_logits(model, x, Eigen::Index(-1), fn);
-    const int t = detail::resolve_target(logits, options_.target, fn);
+    const Eigen::Matrix<T, Eigen::Dynamic, 1> logits =
+        detail::evaluate_logits(model, x, Eigen::Index(-1), fn);
+    const int t = detail::resolve_target(logits, o.target, fn);
     const Eigen::Index classes = logits.size();
     const Eigen::Index d = x.size();
 
-    const std::uint64_t total = options_.samples;
-    const std::uint64_t batch = std::min(options_.batch_size, total);
+    const std::uint64_t total = o.samples;
+    const std::uint64_t batch = std::min(o.batch_size, total);
     // The sample counts at which the interval is looked at.
     std::vector<std::uint64_t> looks;
-    if (options_.target_half_width > 0.0) {
+    if (o.target_half_width > 0.0) {
       for (std::uint64_t n = batch; n < total; n *= 2) {
         looks.push_back(n);
         if (n > total / 2) break;  // the next doubling would reach or pass total
       }
     }
     looks.push_back(total);
-    const double alpha = 1.0 - options_.confidence;
+    const double alpha = 1.0 - o.confidence;
     const double level = 1.0 - alpha / static_cast<double>(looks.size());
 
     matrix_type eps(d, static_cast<Eigen::Index>(batch));
@@ -141,10 +129,10 @@ class monte_carlo_estimator {
       }
       n += m;
       if (n == looks[next_look]) {
-        interval = binomial_interval(hits, n, level, options_.interval);
+        interval = binomial_interval(hits, n, level, o.interval);
         ++next_look;
-        if (options_.target_half_width > 0.0 &&
-            (interval.upper - interval.lower) / 2.0 <= options_.target_half_width) {
+        if (o.target_half_width > 0.0 &&
+            (interval.upper - interval.lower) / 2.0 <= o.target_half_width) {
           reached = true;
           break;
         }
@@ -161,32 +149,31 @@ class monte_carlo_estimator {
     r.predicted_class = t;
     r.model_evaluations = 1 + n;
     r.jacobian = jacobian_source::not_used;
-    r.converged = options_.target_half_width > 0.0 ? reached : true;
+    r.converged = o.target_half_width > 0.0 ? reached : true;
     r.samples = n;
     return r;
   }
 
  private:
   void check_options(const char* fn) const {
-    if (options_.samples < 1) detail::throw_invalid_argument(fn, "samples must be at least 1");
-    if (options_.batch_size < 1) {
+    const monte_carlo_options& o = this->options();
+    if (o.samples < 1) detail::throw_invalid_argument(fn, "samples must be at least 1");
+    if (o.batch_size < 1) {
       detail::throw_invalid_argument(fn, "batch_size must be at least 1");
     }
-    if (!(options_.confidence > 0.0 && options_.confidence < 1.0)) {
+    if (!(o.confidence > 0.0 && o.confidence < 1.0)) {
       detail::throw_invalid_argument(
-          fn, "confidence must be in (0, 1), got " + std::to_string(options_.confidence));
+          fn, "confidence must be in (0, 1), got " + std::to_string(o.confidence));
     }
-    if (!(options_.target_half_width >= 0.0 && std::isfinite(options_.target_half_width))) {
+    if (!(o.target_half_width >= 0.0 && std::isfinite(o.target_half_width))) {
       detail::throw_invalid_argument(fn, "target_half_width must be finite and >= 0, got " +
-                                             std::to_string(options_.target_half_width));
+                                             std::to_string(o.target_half_width));
     }
-    if (options_.interval != interval_method::clopper_pearson &&
-        options_.interval != interval_method::wilson) {
+    if (o.interval != interval_method::clopper_pearson &&
+        o.interval != interval_method::wilson) {
       detail::throw_invalid_argument(fn, "unknown interval method");
     }
   }
-
-  monte_carlo_options options_{};
 };
 
 }  // namespace probust

@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "probust/config.hpp"
+#include "probust/estimators/estimator_base.hpp"
 #include "probust/estimators/linearization.hpp"
 #include "probust/estimators/mmse.hpp"
 #include "probust/estimators/result.hpp"
@@ -65,6 +66,19 @@ inline void mv_sigmoid_probability(const Eigen::VectorXd& g, const Eigen::Matrix
   r.converged = true;
 }
 
+/// The mv-sigmoid formula applied to a linearization (the margins and gradient at x, or
+/// their MMSE averages); sets the probability fields of `r`.
+template <class T, class Noise>
+void mv_sigmoid_from_linearization(const margin_linearization<T>& lin, const Noise& noise,
+                                   robustness_result& r) {
+  mv_sigmoid_probability(lin.margins.template cast<double>(),
+                         noise.apply_factor(lin.gradient).template cast<double>(), lin.target,
+                         r);
+  r.predicted_class = lin.target;
+  r.model_evaluations = lin.model_evaluations;
+  r.jacobian = lin.jacobian;
+}
+
 }  // namespace detail
 
 /// Taylor-mvs: with the Taylor margins g and gradient G at x and Σ = F Fᵀ,
@@ -77,97 +91,44 @@ inline void mv_sigmoid_probability(const Eigen::VectorXd& g, const Eigen::Matrix
 /// evaluated to rounding accuracy (lower = upper = p, error 0); its bias relative to the
 /// true p is not quantified. Throws as taylor_estimator does.
 template <class T = double>
-class taylor_mv_sigmoid_estimator {
-  static_assert(std::is_floating_point<T>::value,
-                "probust::taylor_mv_sigmoid_estimator: T must be a floating-point type");
-
+class taylor_mv_sigmoid_estimator : public detail::estimator_base<T, taylor_mv_sigmoid_options> {
  public:
-  using scalar_type = T;
-  using vector_type = Eigen::Matrix<T, Eigen::Dynamic, 1>;
-  using options_type = taylor_mv_sigmoid_options;
-
-  taylor_mv_sigmoid_estimator() = default;
-  explicit taylor_mv_sigmoid_estimator(const taylor_mv_sigmoid_options& options)
-      : options_(options) {}
-
-  /// The options.
-  const taylor_mv_sigmoid_options& options() const noexcept { return options_; }
+  using detail::estimator_base<T, taylor_mv_sigmoid_options>::estimator_base;
 
   /// The Taylor-mvs value for `model` at x under `noise`.
   template <class Model, class Noise>
-  robustness_result estimate(Model&& model, const vector_type& x, const Noise& noise) const {
-    static_assert(detail::check_model<std::remove_reference_t<Model>, T>());
-    static_assert(detail::check_noise<Noise, T>());
+  robustness_result estimate(Model&& model, const Eigen::Matrix<T, Eigen::Dynamic, 1>& x,
+                             const Noise& noise) const {
+    static_assert(detail::check_arguments<Model, Noise, T>());
     constexpr const char* fn = "probust::taylor_mv_sigmoid_estimator::estimate";
     detail::require_input(x, fn);
     noise.check_dimension(x.size(), fn);
-    const margin_linearization<T> lin = detail::linearize(model, x, options_.target, fn);
+    const margin_linearization<T> lin = detail::linearize(model, x, this->options().target, fn);
     robustness_result r;
     r.estimator = "taylor_mv_sigmoid";
-    detail::mv_sigmoid_probability(lin.margins.template cast<double>(),
-                                   noise.apply_factor(lin.gradient).template cast<double>(),
-                                   lin.target, r);
-    r.predicted_class = lin.target;
-    r.model_evaluations = lin.model_evaluations;
-    r.jacobian = lin.jacobian;
+    detail::mv_sigmoid_from_linearization(lin, noise, r);
     return r;
   }
-
- private:
-  taylor_mv_sigmoid_options options_{};
 };
 
 /// MMSE-mvs: the mv-sigmoid formula of taylor_mv_sigmoid_estimator applied to the MMSE
 /// averages ḡ, Ḡ over N noisy copies (see mmse_estimator for the sampling, the engine
 /// overload and the counts).
 template <class T = double>
-class mmse_mv_sigmoid_estimator {
-  static_assert(std::is_floating_point<T>::value,
-                "probust::mmse_mv_sigmoid_estimator: T must be a floating-point type");
+class mmse_mv_sigmoid_estimator
+    : public detail::smoothed_estimator<mmse_mv_sigmoid_estimator<T>, T, mmse_mv_sigmoid_options> {
+  friend detail::smoothed_estimator<mmse_mv_sigmoid_estimator<T>, T, mmse_mv_sigmoid_options>;
+  static constexpr const char* function = "probust::mmse_mv_sigmoid_estimator::estimate";
+
+  /// The mv-sigmoid formula applied to ḡ, Ḡ.
+  template <class Noise>
+  void finish(const margin_linearization<T>& lin, const Noise& noise, robustness_result& r) const {
+    r.estimator = "mmse_mv_sigmoid";
+    detail::mv_sigmoid_from_linearization(lin, noise, r);
+  }
 
  public:
-  using scalar_type = T;
-  using vector_type = Eigen::Matrix<T, Eigen::Dynamic, 1>;
-  using options_type = mmse_mv_sigmoid_options;
-
-  mmse_mv_sigmoid_estimator() = default;
-  explicit mmse_mv_sigmoid_estimator(const mmse_mv_sigmoid_options& options)
-      : options_(options) {}
-
-  /// The options.
-  const mmse_mv_sigmoid_options& options() const noexcept { return options_; }
-
-  /// MMSE-mvs with the noise drawn from probust::stream(options().seed, 0).
-  template <class Model, class Noise>
-  robustness_result estimate(Model&& model, const vector_type& x, const Noise& noise) const {
-    random_engine engine = stream(options_.seed, 0);
-    return estimate(model, x, noise, engine);
-  }
-
-  /// MMSE-mvs with the noise drawn from the caller's engine.
-  template <class Model, class Noise, class Engine>
-  robustness_result estimate(Model&& model, const vector_type& x, const Noise& noise,
-                             Engine& engine) const {
-    static_assert(detail::check_model<std::remove_reference_t<Model>, T>());
-    static_assert(detail::check_noise<Noise, T>());
-    constexpr const char* fn = "probust::mmse_mv_sigmoid_estimator::estimate";
-    const margin_linearization<T> lin =
-        detail::smoothed_linearization(model, x, noise, options_.samples, options_.antithetic,
-                                       options_.target, engine, fn);
-    robustness_result r;
-    r.estimator = "mmse_mv_sigmoid";
-    detail::mv_sigmoid_probability(lin.margins.template cast<double>(),
-                                   noise.apply_factor(lin.gradient).template cast<double>(),
-                                   lin.target, r);
-    r.predicted_class = lin.target;
-    r.model_evaluations = lin.model_evaluations;
-    r.jacobian = lin.jacobian;
-    r.samples = static_cast<std::uint64_t>(options_.samples);
-    return r;
-  }
-
- private:
-  mmse_mv_sigmoid_options options_{};
+  using mmse_mv_sigmoid_estimator::smoothed_estimator::smoothed_estimator;
 };
 
 }  // namespace probust

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "probust/estimators/estimator_base.hpp"
 #include "probust/estimators/linearization.hpp"
 #include "probust/estimators/result.hpp"
 #include "probust/model.hpp"
@@ -29,31 +30,21 @@ struct softmax_options {
 /// is the max softmax probability. The noise is not used except for its dimension check
 /// (the baseline ignores σ). One model evaluation; lower = upper = p.
 template <class T = double>
-class softmax_estimator {
-  static_assert(std::is_floating_point<T>::value,
-                "probust::softmax_estimator: T must be a floating-point type");
-
+class softmax_estimator : public detail::estimator_base<T, softmax_options> {
  public:
-  using scalar_type = T;
-  using vector_type = Eigen::Matrix<T, Eigen::Dynamic, 1>;
-  using options_type = softmax_options;
-
-  softmax_estimator() = default;
-  explicit softmax_estimator(const softmax_options& options) : options_(options) {}
-
-  /// The options.
-  const softmax_options& options() const noexcept { return options_; }
+  using detail::estimator_base<T, softmax_options>::estimator_base;
 
   /// The softmax probability of the target class of `model` at x.
   template <class Model, class Noise>
-  robustness_result estimate(Model&& model, const vector_type& x, const Noise& noise) const {
-    static_assert(detail::check_model<std::remove_reference_t<Model>, T>());
-    static_assert(detail::check_noise<Noise, T>());
+  robustness_result estimate(Model&& model, const Eigen::Matrix<T, Eigen::Dynamic, 1>& x,
+                             const Noise& noise) const {
+    static_assert(detail::check_arguments<Model, Noise, T>());
     constexpr const char* fn = "probust::softmax_estimator::estimate";
     detail::require_input(x, fn);
     noise.check_dimension(x.size(), fn);
-    const vector_type logits = detail::evaluate_logits(model, x, Eigen::Index(-1), fn);
-    const int t = detail::resolve_target(logits, options_.target, fn);
+    const Eigen::Matrix<T, Eigen::Dynamic, 1> logits =
+        detail::evaluate_logits(model, x, Eigen::Index(-1), fn);
+    const int t = detail::resolve_target(logits, this->options().target, fn);
     const Eigen::VectorXd f = logits.template cast<double>();
     const Eigen::VectorXd e = (f.array() - f.maxCoeff()).exp().matrix();
     const double total = e.sum();
@@ -73,9 +64,6 @@ class softmax_estimator {
     r.converged = true;
     return r;
   }
-
- private:
-  softmax_options options_{};
 };
 
 }  // namespace probust

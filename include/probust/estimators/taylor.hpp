@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "probust/estimators/estimator_base.hpp"
 #include "probust/estimators/linearization.hpp"
 #include "probust/estimators/result.hpp"
 #include "probust/model.hpp"
@@ -115,40 +116,25 @@ void taylor_from_linearization(const margin_linearization<T>& lin, const Noise& 
 /// non-finite x, a noise of another dimension, a model with non-finite logits or fewer
 /// than 2 classes, or an out-of-range target.
 template <class T = double>
-class taylor_estimator {
-  static_assert(std::is_floating_point<T>::value,
-                "probust::taylor_estimator: T must be a floating-point type");
-
+class taylor_estimator : public detail::estimator_base<T, taylor_options> {
  public:
-  using scalar_type = T;
-  using vector_type = Eigen::Matrix<T, Eigen::Dynamic, 1>;
-  using options_type = taylor_options;
-
-  /// Default options.
-  taylor_estimator() = default;
-  /// The given options.
-  explicit taylor_estimator(const taylor_options& options) : options_(options) {}
-
-  /// The options.
-  const taylor_options& options() const noexcept { return options_; }
+  using detail::estimator_base<T, taylor_options>::estimator_base;
 
   /// p_taylor for `model` at x under `noise` (see the class comment).
   template <class Model, class Noise>
-  robustness_result estimate(Model&& model, const vector_type& x, const Noise& noise) const {
-    static_assert(detail::check_model<std::remove_reference_t<Model>, T>());
-    static_assert(detail::check_noise<Noise, T>());
+  robustness_result estimate(Model&& model, const Eigen::Matrix<T, Eigen::Dynamic, 1>& x,
+                             const Noise& noise) const {
+    static_assert(detail::check_arguments<Model, Noise, T>());
     constexpr const char* fn = "probust::taylor_estimator::estimate";
     detail::require_input(x, fn);
     noise.check_dimension(x.size(), fn);
-    const margin_linearization<T> lin = detail::linearize(model, x, options_.target, fn);
+    const taylor_options& o = this->options();
+    const margin_linearization<T> lin = detail::linearize(model, x, o.target, fn);
     robustness_result r;
-    r.estimator = options_.paper_settings ? "taylor (paper settings)" : "taylor";
-    detail::taylor_from_linearization(lin, noise, options_.mvn, options_.paper_settings, r);
+    r.estimator = o.paper_settings ? "taylor (paper settings)" : "taylor";
+    detail::taylor_from_linearization(lin, noise, o.mvn, o.paper_settings, r);
     return r;
   }
-
- private:
-  taylor_options options_{};
 };
 
 }  // namespace probust

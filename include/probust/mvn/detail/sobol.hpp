@@ -41,19 +41,21 @@ class scrambled_sobol {
     std::vector<std::uint32_t> m(bits);
     for (std::size_t d = 0; d < sobol_dims; ++d) {
       initial_directions(d, m);
-      // Random lower-triangular scrambling matrix, one row per output digit.
-      std::uint32_t rows[bits];
-      for (int i = 0; i < bits; ++i) {
-        const std::uint32_t diagonal = 1u << (bits - 1 - i);
-        const std::uint32_t above = i == 0 ? 0u : ~0u << (bits - i);  // earlier digits
-        rows[i] = (static_cast<std::uint32_t>(engine() >> 32) & above) | diagonal;
+      // Random lower-triangular scrambling matrix M, stored by columns: column l (input
+      // digit l, bit 31 − l) has a 1 on the diagonal and random entries below it (the
+      // later, less significant digits). Then M·v is the XOR of the columns of v's digits.
+      std::uint32_t columns[bits];
+      for (int l = 0; l < bits; ++l) {
+        const std::uint32_t diagonal = 1u << (bits - 1 - l);
+        columns[l] = (static_cast<std::uint32_t>(engine() >> 32) & (diagonal - 1u)) | diagonal;
       }
       for (int b = 0; b < bits; ++b) {
-        const std::uint32_t v = m[b] << (bits - 1 - b);
+        std::uint32_t v = m[b] << (bits - 1 - b);
         std::uint32_t scrambled = 0;
-        for (int i = 0; i < bits; ++i) {
-          scrambled |= static_cast<std::uint32_t>(__builtin_parity(rows[i] & v))
-                       << (bits - 1 - i);
+        while (v != 0u) {
+          const int bit = __builtin_ctz(v);  // lowest set bit, cleared below
+          scrambled ^= columns[bits - 1 - bit];
+          v &= v - 1u;
         }
         directions_[d * bits + b] = scrambled;
       }

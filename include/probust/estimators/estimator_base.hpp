@@ -1,0 +1,68 @@
+#pragma once
+/// \file estimator_base.hpp
+/// What the estimator classes share: the scalar and option types, the stored options, the
+/// compile-time checks of the model and noise types, and (for the stochastic estimators)
+/// the overload of `estimate` that draws its noise from probust::stream(options().seed, 0).
+
+#include <Eigen/Dense>
+#include <type_traits>
+
+#include "probust/estimators/linearization.hpp"
+#include "probust/estimators/result.hpp"
+#include "probust/model.hpp"
+#include "probust/random.hpp"
+
+namespace probust {
+namespace detail {
+
+/// A compile-time check that Model is a model and Noise a noise model with scalar type T
+/// (check_model and check_noise; Model may be a reference type).
+template <class Model, class Noise, class T>
+constexpr bool check_arguments() {
+  return check_model<std::remove_reference_t<Model>, T>() && check_noise<Noise, T>();
+}
+
+/// The base of every estimator class: scalar_type, vector_type, options_type and the
+/// options, given at construction (default: the options' documented defaults).
+template <class T, class Options>
+class estimator_base {
+  static_assert(std::is_floating_point<T>::value,
+                "probust: an estimator's scalar type T must be a floating-point type");
+
+ public:
+  using scalar_type = T;
+  using vector_type = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+  using options_type = Options;
+
+  /// Default options.
+  estimator_base() = default;
+  /// The given options.
+  explicit estimator_base(const Options& options) : options_(options) {}
+
+  /// The options.
+  const Options& options() const noexcept { return options_; }
+
+ private:
+  Options options_{};
+};
+
+/// The base of a stochastic estimator Derived (CRTP), whose Options have a `seed` and which
+/// defines `estimate(model, x, noise, engine)` drawing its noise from the caller's engine.
+/// Adds `estimate(model, x, noise)`: the same with the engine probust::stream(seed, 0),
+/// reproducible bit for bit. Derived brings it in with `using base::estimate;`.
+template <class Derived, class T, class Options>
+class seeded_estimator : public estimator_base<T, Options> {
+ public:
+  using estimator_base<T, Options>::estimator_base;
+
+  /// The estimate with the noise drawn from probust::stream(options().seed, 0).
+  template <class Model, class Noise>
+  robustness_result estimate(Model&& model, const Eigen::Matrix<T, Eigen::Dynamic, 1>& x,
+                             const Noise& noise) const {
+    random_engine engine = stream(this->options().seed, 0);
+    return static_cast<const Derived&>(*this).estimate(model, x, noise, engine);
+  }
+};
+
+}  // namespace detail
+}  // namespace probust
