@@ -24,7 +24,7 @@ struct mvn_options {
   /// estimate is 3 standard errors of their mean (Student-t coverage above 97% for 8).
   int randomizations = 8;
   /// Points per randomization in the first round (doubled until converged).
-  std::uint64_t initial_points = 256;
+  std::uint64_t initial_points = 64;
   /// Seed of the randomization; fixed by default so results are bit-reproducible.
   std::uint64_t seed = default_seed;
   /// Relative threshold below which a pivot of the Cholesky factor counts as zero
