@@ -37,6 +37,12 @@ inline double log_normal_cdf(double x) noexcept {
   return -0.5 * x * x - 0.91893853320467274178 - std::log(cf);
 }
 
+/// P(a < X < b) = Φ(b) − Φ(a) for a standard normal X and a ≤ b, taken from the tail in
+/// which both probabilities are small so that the difference does not cancel.
+inline double normal_interval(double a, double b) noexcept {
+  return a >= 0.0 ? normal_ccdf(a) - normal_ccdf(b) : normal_cdf(b) - normal_cdf(a);
+}
+
 /// log(Φ(b) − Φ(a)) for a ≤ b, accurate when the difference is tiny in either tail:
 /// for b ≤ 0, log Φ(b) + log1p(−Φ(a)/Φ(b)); for a ≥ 0 the same on upper tails.
 inline double log_normal_interval(double a, double b) noexcept {
@@ -49,7 +55,7 @@ inline double log_normal_interval(double a, double b) noexcept {
     const double la = log_normal_cdf(-a);
     return la + std::log1p(-std::exp(log_normal_cdf(-b) - la));
   }
-  return std::log(normal_cdf(b) - normal_cdf(a));
+  return std::log(normal_interval(a, b));
 }
 
 /// Inverse standard normal CDF Φ⁻¹(p), p ∈ [0, 1]; ±∞ at 0 and 1, NaN outside.
