@@ -50,23 +50,18 @@ inline double trivariate_normal_upper_plackett(double h1, double h2, double h3, 
   const double a13 = std::asin(r13);
   const double breaks[2] = {0.0, 1.0};
   const double abs_tol = 1e-12 * two_pi * base;
-  double integral = 0.0;
-  if (a12 != 0.0) {
+  // One path per non-zero correlation of X1: along it that correlation runs from 0 to its
+  // value (sin(a·t)) while the other one follows sin(a_other·t); swapping (h2, a12) with
+  // (h3, a13) gives the second path.
+  const auto path = [&](double a, double a_other, double h_near, double h_far) {
+    if (a == 0.0) return 0.0;
     const auto f = [=](double t) {
-      const double r = std::sin(a12 * t);
-      const double c = std::cos(a12 * t);
-      return plackett_term(h1, h2, h3, std::sin(a13 * t), r23, r, c * c);
+      const double c = std::cos(a * t);
+      return plackett_term(h1, h_near, h_far, std::sin(a_other * t), r23, std::sin(a * t), c * c);
     };
-    integral += a12 * integrate_adaptive(f, breaks, 2, abs_tol / std::fabs(a12), 1e-12);
-  }
-  if (a13 != 0.0) {
-    const auto f = [=](double t) {
-      const double r = std::sin(a13 * t);
-      const double c = std::cos(a13 * t);
-      return plackett_term(h1, h3, h2, std::sin(a12 * t), r23, r, c * c);
-    };
-    integral += a13 * integrate_adaptive(f, breaks, 2, abs_tol / std::fabs(a13), 1e-12);
-  }
+    return a * integrate_adaptive(f, breaks, 2, abs_tol / std::fabs(a), 1e-12);
+  };
+  const double integral = path(a12, a13, h2, h3) + path(a13, a12, h3, h2);
   return base + integral / two_pi;
 }
 
