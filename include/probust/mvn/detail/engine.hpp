@@ -137,9 +137,10 @@ inline rare_event_result complement_by_rare_events(const ordered_factor& f, doub
   Eigen::MatrixXd u(n, f.rank);
   Eigen::VectorXd c(n);
   for (int e = 0; e < n; ++e) {
-    const Eigen::VectorXd row = f.factor.row(rows[static_cast<std::size_t>(e)]).transpose();
-    u.row(e) = signs[static_cast<std::size_t>(e)] * row.transpose() / row.norm();
-    c(e) = limits[static_cast<std::size_t>(e)] / row.norm();
+    const auto row = f.factor.row(rows[static_cast<std::size_t>(e)]);
+    const double norm = row.norm();
+    u.row(e) = signs[static_cast<std::size_t>(e)] * row / norm;
+    c(e) = limits[static_cast<std::size_t>(e)] / norm;
   }
   const double mu = union_bound(c).upper;
   const double rel = std::min(opt.complement_rel_tol, mu > 0.0 ? abs_target / mu : 1.0);

@@ -118,11 +118,6 @@ inline ordered_factor pivoted_cholesky(const Eigen::MatrixXd& correlation,
     }
     rank = j + 1;
   }
-  for (int i = rank; i < k; ++i) {
-    if (residual(i) < -1e3 * rank_tol - 1e-12) {
-      throw_invalid_argument(function, std::string(argument) + " is not positive semi-definite");
-    }
-  }
 
   // Every pivot column owns at least its pivot row, so owner_begin has no empty group.
   // Owner of each row: its pivot column, or for a dependent row the last column whose

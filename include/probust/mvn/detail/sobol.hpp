@@ -34,7 +34,6 @@ class scrambled_sobol {
   scrambled_sobol(std::size_t dimension, random_engine engine)
       : dimension_(dimension),
         directions_(dimension * bits),
-        shift_(dimension),
         state_(dimension, 0u),
         extra_seed_(engine()) {
     const std::size_t sobol_dims = dimension < table_dimension ? dimension : table_dimension;
@@ -59,8 +58,7 @@ class scrambled_sobol {
         }
         directions_[d * bits + b] = scrambled;
       }
-      shift_[d] = static_cast<std::uint32_t>(engine() >> 32);
-      state_[d] = shift_[d];
+      state_[d] = static_cast<std::uint32_t>(engine() >> 32);  // the digital shift (point 0)
     }
   }
 
@@ -109,7 +107,6 @@ class scrambled_sobol {
 
   std::size_t dimension_;
   std::vector<std::uint32_t> directions_;
-  std::vector<std::uint32_t> shift_;
   std::vector<std::uint32_t> state_;
   std::uint64_t extra_seed_;
 };
