@@ -243,6 +243,26 @@ TEST_CASE("complement near 1 keeps its relative accuracy") {
       CHECK(within_error(r.complement, truth, r.complement_error));
     }
   }
+  SECTION("easy points are pinned by Bonferroni-Hunter bounds, hard ones are sampled") {
+    // One dominant margin: bounds meet, no sampling. Equal limits at high correlation:
+    // S₁ overstates q by far and the bounds stay apart, so ALOE runs.
+    const int k = 9;
+    const one_factor model{loadings(k, 0.5, 0.85, 3u)};
+    Eigen::VectorXd b = Eigen::VectorXd::Constant(k, 9.0);
+    b(4) = 6.0;
+    const mvn_result easy = mvn_cdf(b, model.correlation());
+    const double easy_truth = model.complement(b);
+    INFO("easy q = " << easy_truth << " got " << easy.complement << " ± " << easy.complement_error);
+    CHECK(easy.method == probust::mvn_method::bound);
+    CHECK(easy.points == 0);
+    CHECK(within_error(easy.complement, easy_truth, easy.complement_error));
+    CHECK(easy.complement_error <= 1e-2 * easy_truth);
+
+    const Eigen::VectorXd equal = Eigen::VectorXd::Constant(k, 3.5);
+    const mvn_result hard = mvn_cdf(equal, model.correlation());
+    CHECK(hard.method == probust::mvn_method::rare_event);
+    CHECK(within_error(hard.complement, model.complement(equal), hard.complement_error));
+  }
   SECTION("bivariate and trivariate complements are exact") {
     const boost::math::normal n;
     Eigen::MatrixXd s = Eigen::MatrixXd::Identity(3, 3);

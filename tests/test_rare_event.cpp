@@ -233,6 +233,59 @@ TEST_CASE("union_bound: Boole's upper bound and the largest term", "[rare_event]
 // ---------------------------------------------------------------------------------------
 // ALOE against independent truths
 
+// The correlation of rows i, j of U (unit rows): the rho argument of union_bonferroni_hunter.
+auto row_correlation(const Eigen::MatrixXd& U) {
+  return [&U](Eigen::Index i, Eigen::Index j) { return U.row(i).dot(U.row(j)); };
+}
+
+TEST_CASE("Bonferroni-Hunter bounds bracket the union probability", "[rare_event]") {
+  using probust::detail::union_bonferroni_hunter;
+  SECTION("independent events: exact q, and a bracket of relative width ~q") {
+    for (double target : {1e-2, 1e-5, 1e-9}) {
+      const Eigen::VectorXd c = thresholds_for(9, target);
+      const Eigen::MatrixXd U = Eigen::MatrixXd::Identity(9, 9);
+      const double truth = independent_union(c);
+      const auto b = union_bonferroni_hunter(c, row_correlation(U), 1e-3 * truth);
+      INFO("q = " << truth << " in [" << b.lower << ", " << b.upper << "]");
+      CHECK(b.lower <= truth * (1 + 1e-13));
+      CHECK(truth <= b.upper * (1 + 1e-13));
+      CHECK(b.upper - b.lower <= 2e-3 * truth + 2.0 * truth * truth);
+    }
+  }
+  SECTION("equicorrelated events against the 1-D integral") {
+    for (double rho : {0.3, 0.8, 0.99}) {
+      for (double level : {3.0, 6.0}) {
+        Eigen::VectorXd c(9);
+        for (Eigen::Index i = 0; i < 9; ++i) c[i] = level + 0.25 * static_cast<double>(i % 4);
+        const Eigen::MatrixXd U = equicorrelated_rows(9, rho);
+        const double truth = equicorrelated_union(c, rho);
+        const auto b = union_bonferroni_hunter(c, row_correlation(U), 0.0);
+        INFO("rho = " << rho << " q = " << truth << " in [" << b.lower << ", " << b.upper << "]");
+        CHECK(b.lower <= truth * (1 + 1e-9));
+        CHECK(truth <= b.upper * (1 + 1e-9));
+      }
+    }
+  }
+  SECTION("two negatively correlated events: Hunter's bound is exact for k = 2") {
+    Eigen::Vector2d c(2.5, 3.0);
+    Eigen::MatrixXd U(2, 2);
+    U << 1.0, 0.0, -0.6, 0.8;
+    const double truth = probust::normal_ccdf(c[0]) + probust::normal_ccdf(c[1]) -
+                         bivariate_upper_orthant(c[0], c[1], -0.6);
+    const auto b = union_bonferroni_hunter(c, row_correlation(U), 0.0);
+    CHECK(b.lower == Approx(truth).epsilon(1e-12));
+    CHECK(b.upper == Approx(truth).epsilon(1e-12));
+  }
+  SECTION("more candidate events than max_events: Boole's bounds only") {
+    const Eigen::VectorXd c = Eigen::VectorXd::Constant(5, 3.0);
+    const Eigen::MatrixXd U = equicorrelated_rows(5, 0.5);
+    const auto b = union_bonferroni_hunter(c, row_correlation(U), 0.0, 4);
+    const auto boole = probust::detail::union_bound(c);
+    CHECK(b.lower == boole.lower);
+    CHECK(b.upper == boole.upper);
+  }
+}
+
 TEST_CASE("ALOE: independent events, q from 1e-3 to 1e-12", "[rare_event]") {
   for (const Eigen::Index k : {4, 9, 50}) {
     for (const double target : {1e-3, 1e-9, 1e-12}) {
