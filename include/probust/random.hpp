@@ -2,7 +2,8 @@
 /// \file random.hpp
 /// Explicit, reproducible randomness that does not depend on the standard library:
 /// SplitMix64 (seeding and hashing), xoshiro256** (the engine), independent streams per
-/// (seed, id), open-interval uniforms and standard normals generated in-house.
+/// (seed, id), open-interval uniforms and standard normals (a 256-layer ziggurat)
+/// generated in-house.
 ///
 /// Seeding convention. Every randomized routine of probust takes a seed whose default is
 /// probust::default_seed (config.hpp). Work item `id` (a data point, a batch, a
@@ -10,12 +11,16 @@
 /// numbers it sees — and hence the result — do not depend on thread count or sharding.
 
 #include <array>
+#include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include <Eigen/Core>
 
 #include "probust/config.hpp"
+#include "probust/detail/ziggurat_tables.hpp"
 #include "probust/mvn/univariate.hpp"
 
 namespace probust {
@@ -116,23 +121,142 @@ double uniform_open01(Engine& engine) {
   return (static_cast<double>(engine() >> 12) + 0.5) * 0x1.0p-52;
 }
 
-/// A standard normal variate by inversion, Φ⁻¹(u) with u = uniform_open01(engine)
-/// (AS 241, see normal_quantile): one engine call per variate, identical bits on every
-/// platform, |z| ≤ 8.3.
+namespace detail {
+
+/// (⌊w/2¹²⌋ + ½)·2⁻⁵², the uniform_open01 value of the word w, computed as
+/// (1 + ⌊w/2¹²⌋·2⁻⁵²) − (1 − 2⁻⁵³): the first term is the double with w's top 52 bits as
+/// its mantissa and the subtraction is exact (Sterbenz), so the result is bit-identical,
+/// without an integer-to-double conversion.
+inline double open01_from_word(std::uint64_t word) noexcept {
+  const std::uint64_t bits = (word >> 12) | 0x3ff0000000000000ULL;
+  double one_to_two;
+  std::memcpy(&one_to_two, &bits, sizeof one_to_two);
+  return one_to_two - (1.0 - 0x1.0p-53);
+}
+
+/// ±1 by bit 8 of a ziggurat word (multiplying by ±1 is exact; no branch on a coin flip).
+inline constexpr double ziggurat_sign[2] = {1.0, -1.0};
+
+/// A variate from the normal tail z > r (density ∝ exp(−z²/2) on (r, ∞)) by Marsaglia's
+/// method: a = −ln(U₁)/r, b = −ln(U₂) with fresh open-interval uniforms, until 2b > a²;
+/// then z = r + a. G. Marsaglia, "Generating a variable from the tail of the normal
+/// distribution", Technometrics 6 (1964) 101–102.
+template <class Engine>
+double ziggurat_tail(Engine& engine) {
+  for (;;) {
+    const double a = -std::log(uniform_open01(engine)) / ziggurat_r;
+    const double b = -std::log(uniform_open01(engine));
+    if (2.0 * b > a * a) return ziggurat_r + a;
+  }
+}
+
+/// The rectangle test of one ziggurat attempt (see standard_normal): with layer
+/// i = w mod 2⁸ and z = open01_from_word(w)·xᵢ, true and `out` = ±z (minus if bit 8 is
+/// set) if z < xᵢ₊₁.
+inline bool ziggurat_rectangle(std::uint64_t word, double& out) noexcept {
+  const double* x = ziggurat_x + (word & 0xffU);
+  const double z = open01_from_word(word) * x[0];
+  out = z * ziggurat_sign[(word >> 8) & 1U];
+  return z < x[1];
+}
+
+/// The rest of a ziggurat attempt whose rectangle test failed (1.5% of the attempts): the
+/// tail of the base layer or the wedge test, and new attempts until one is accepted.
+/// Kept out of line so that the rectangle path inlines into the caller's loop.
+template <class Engine>
+#if defined(__GNUC__)
+__attribute__((noinline))
+#elif defined(_MSC_VER)
+__declspec(noinline)
+#endif
+double ziggurat_rest(Engine& engine, std::uint64_t word) {
+  for (;;) {
+    double signed_z;
+    if (ziggurat_rectangle(word, signed_z)) return signed_z;
+    const unsigned layer = static_cast<unsigned>(word & 0xffU);
+    const double sign = ziggurat_sign[(word >> 8) & 1U];
+    if (layer == 0) return sign * ziggurat_tail(engine);
+    const double z = open01_from_word(word) * ziggurat_x[layer];
+    // Written without a·b + c so that FP contraction (FMA) cannot change the decision.
+    const double gap = ziggurat_f[layer + 1] - ziggurat_f[layer];
+    if (uniform_open01(engine) * gap < std::exp(-0.5 * z * z) - ziggurat_f[layer]) {
+      return sign * z;
+    }
+    word = engine();
+  }
+}
+
+}  // namespace detail
+
+/// A standard normal variate by the ziggurat method with 256 layers (G. Marsaglia,
+/// W. W. Tsang, "The ziggurat method for generating random variables", J. Stat. Softw.
+/// 5(8), 2000), with Doornik's correction that the layer and the sign come from bits
+/// independent of the uniform (J. A. Doornik, "An improved ziggurat method to generate
+/// normal random samples", University of Oxford, 2005). The layers have equal area under
+/// f(x) = exp(−x²/2); tables x₀ = v/f(r) > x₁ = r > … > x₂₅₅ > x₂₅₆ = 0 and fᵢ = f(xᵢ),
+/// r ≈ 3.6541528853610088, in detail/ziggurat_tables.hpp (generated at 80 digits by
+/// scripts/ziggurat_tables.py).
+///
+/// Each attempt takes one 64-bit word w = engine(): layer i = w mod 2⁸, sign = bit 8,
+/// U = (⌊w/2¹²⌋ + ½)·2⁻⁵² ∈ (0, 1) from the top 52 bits (the uniform_open01 grid; bits 9–11
+/// are unused), z = U·xᵢ. Then
+///   * z < xᵢ₊₁: return ±z (the rectangle; 98.5% of the attempts, no transcendental call);
+///   * i = 0 (base layer, z ≥ r): return ±(a variate of the tail z > r) by Marsaglia's
+///     method: a = −ln(U₁)/r, b = −ln(U₂) until 2b > a², then r + a, with fresh uniforms
+///     from the same engine;
+///   * 1 ≤ i ≤ 255 (wedge): return ±z if U′·(fᵢ₊₁ − fᵢ) < exp(−z²/2) − fᵢ for a fresh
+///     uniform U′ (a uniform point of the layer lies under the curve); else start over.
+/// On average 1.022 engine calls per variate.
+///
+/// Reproducibility: for a given engine state the variates are bit-identical on every
+/// IEEE-754 platform (the tables are hexadecimal literals, the rectangle path is one
+/// rounded product, and no test is written as a·b + c that FP contraction could fuse),
+/// except for the ~1.5% of variates that go through a wedge or the tail: these call
+/// std::exp / std::log, whose last bits can differ between C libraries (and, with
+/// probability of order 2⁻⁵² per such variate, flip an acceptance and so shift the rest
+/// of the stream).
 template <class Engine>
 double standard_normal(Engine& engine) {
-  return normal_quantile(uniform_open01(engine));
+  static_assert(Engine::min() == 0 && Engine::max() == std::numeric_limits<std::uint64_t>::max(),
+                "standard_normal: Engine must produce full 64-bit words");
+  const std::uint64_t word = engine();
+  double z;
+  if (detail::ziggurat_rectangle(word, z)) return z;
+  return detail::ziggurat_rest(engine, word);
 }
 
 /// Fills a dense Eigen expression with independent standard normals in column-major
-/// order (out(0,0), out(1,0), …, out(0,1), …). Accepts matrices, vectors and writable
-/// blocks, including temporaries such as `m.col(j)`.
+/// order (out(0,0), out(1,0), …, out(0,1), …), the same values as successive calls of
+/// standard_normal. Accepts matrices, vectors and writable blocks, including temporaries
+/// such as `m.col(j)`.
 template <class Engine, class Derived>
 void fill_standard_normal(Engine& engine, const Eigen::DenseBase<Derived>& out) {
+  static_assert(Engine::min() == 0 && Engine::max() == std::numeric_limits<std::uint64_t>::max(),
+                "fill_standard_normal: Engine must produce full 64-bit words");
   // Eigen's documented idiom for writing into an expression passed as a temporary.
   auto& target = const_cast<Eigen::DenseBase<Derived>&>(out);
-  for (Eigen::Index j = 0; j < target.cols(); ++j) {
-    for (Eigen::Index i = 0; i < target.rows(); ++i) target(i, j) = standard_normal(engine);
+  if constexpr (std::is_trivially_copy_constructible_v<Engine> &&
+                std::is_trivially_copy_assignable_v<Engine> && sizeof(Engine) <= 64) {
+    // A small engine is advanced in a local copy whose address never escapes (the rare
+    // slow path gets a copy of its own), so its state can live in registers.
+    Engine local = engine;
+    for (Eigen::Index j = 0; j < target.cols(); ++j) {
+      for (Eigen::Index i = 0; i < target.rows(); ++i) {
+        const std::uint64_t word = local();
+        double z;
+        if (!detail::ziggurat_rectangle(word, z)) {
+          Engine spill = local;
+          z = detail::ziggurat_rest(spill, word);
+          local = spill;
+        }
+        target(i, j) = z;
+      }
+    }
+    engine = local;
+  } else {
+    for (Eigen::Index j = 0; j < target.cols(); ++j) {
+      for (Eigen::Index i = 0; i < target.rows(); ++i) target(i, j) = standard_normal(engine);
+    }
   }
 }
 
