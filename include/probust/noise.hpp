@@ -12,7 +12,8 @@
 ///     sample_batch(engine, out)    n draws into the columns of a d × n matrix, the same
 ///                                  numbers as n successive calls of sample
 ///
-/// Normals come from probust::standard_normal (portable bits for a given engine state).
+/// Normals come from probust::standard_normal (the same bits for a given engine state on
+/// IEEE-754 platforms, up to the rare draws that call exp/log; see random.hpp).
 
 #include <Eigen/Dense>
 #include <cmath>

@@ -16,7 +16,10 @@ struct mvn_options {
   /// Relative tolerance on p (0 disables it). Also the target relative accuracy of the
   /// complement 1 − p when p is near 1.
   double rel_tol = 0.0;
-  /// Relative tolerance on 1 − p when it is computed by rare-event sampling (p near 1).
+  /// Relative tolerance on 1 − p near p = 1, where 1 − p is pinned by Bonferroni–Hunter
+  /// bounds (union bound μ ≤ 0.05) or sampled as a union of rare events (μ ≤
+  /// min(0.05, 2·abs_tol/complement_rel_tol); above, the QMC error abs_tol already
+  /// gives 1 − p to about this relative accuracy).
   double complement_rel_tol = 1e-2;
   /// Budget: the largest number of integrand evaluations (all randomizations together).
   std::uint64_t max_points = 4'000'000;

@@ -3,6 +3,8 @@
 /// The standard normal distribution: Φ, its complement, log Φ and Φ⁻¹, to full double
 /// precision in both tails. These are the building blocks of every MVN routine.
 
+#include <Eigen/Core>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -98,20 +100,27 @@ inline double normal_quantile_from_log(double log_p) noexcept {
   return detail::normal_quantile_tail(std::sqrt(-log_p));
 }
 
+namespace detail {
+
+/// The central part of AS 241 as a function of q = p − ½, valid for |q| ≤ 0.425.
+inline double normal_quantile_central(double q) noexcept {
+  const double r = 0.180625 - q * q;
+  return q *
+         (((((((2509.0809287301226727 * r + 33430.575583588128105) * r +
+               67265.770927008700853) * r + 45921.953931549871457) * r +
+             13731.693765509461125) * r + 1971.5909503065514427) * r +
+           133.14166789178437745) * r + 3.387132872796366608) /
+         (((((((5226.495278852545925 * r + 28729.085735721942674) * r +
+               39307.89580009271061) * r + 21213.794301586595867) * r +
+             5394.1960214247511077) * r + 687.1870074920579083) * r +
+           42.313330701600911252) * r + 1.0);
+}
+
+}  // namespace detail
+
 inline double normal_quantile(double p) noexcept {
   const double q = p - 0.5;
-  if (std::fabs(q) <= 0.425) {
-    const double r = 0.180625 - q * q;
-    return q *
-           (((((((2509.0809287301226727 * r + 33430.575583588128105) * r +
-                 67265.770927008700853) * r + 45921.953931549871457) * r +
-               13731.693765509461125) * r + 1971.5909503065514427) * r +
-             133.14166789178437745) * r + 3.387132872796366608) /
-           (((((((5226.495278852545925 * r + 28729.085735721942674) * r +
-                 39307.89580009271061) * r + 21213.794301586595867) * r +
-               5394.1960214247511077) * r + 687.1870074920579083) * r +
-             42.313330701600911252) * r + 1.0);
-  }
+  if (std::fabs(q) <= 0.425) return detail::normal_quantile_central(q);
   if (!(p > 0.0 && p < 1.0)) {
     if (p == 0.0) return -std::numeric_limits<double>::infinity();
     if (p == 1.0) return std::numeric_limits<double>::infinity();
@@ -119,6 +128,83 @@ inline double normal_quantile(double p) noexcept {
   }
   const double value = detail::normal_quantile_tail(std::sqrt(-std::log(q < 0.0 ? p : 1.0 - p)));
   return q < 0.0 ? value : -value;
+}
+
+/// out[i] = Φ⁻¹(p[i]) for i < n, the same values as normal_quantile (out must not alias
+/// p). The central rational is evaluated for the whole batch without branches, so the
+/// compiler vectorizes it; the few entries in the tails (p < 0.075 or p > 0.925) are then
+/// recomputed one by one. Several times faster than n scalar calls in the QMC integrand.
+inline void normal_quantile_batch(const double* p, double* out, int n) noexcept {
+  bool tails = false;
+  for (int i = 0; i < n; ++i) {
+    const double q = p[i] - 0.5;
+    out[i] = detail::normal_quantile_central(q);
+    tails |= !(std::fabs(q) <= 0.425);
+  }
+  if (!tails) return;
+  for (int i = 0; i < n; ++i) {
+    if (!(std::fabs(p[i] - 0.5) <= 0.425)) out[i] = normal_quantile(p[i]);
+  }
+}
+
+/// out[i] = Φ(x[i]) for i < n (out may alias x), without branches so that the compiler and
+/// Eigen's packet exp vectorize it; agrees with normal_cdf to ~1e-15 relative in the lower
+/// tail and ~1e-16 absolute above (tested against Boost.Math).
+///
+///     Φ(−u) = φ(u) · M(u),   M(u) = Φ̄(u)/φ(u) (Mills' ratio), u = |x|,
+///     M(u) = t · m(t),       t = 1/(1 + u/4) ∈ (0, 1],
+///
+/// m smooth on [0, 1] (m(0) = 1/4), as a 25-term Chebyshev series in 2t − 1 (coefficients
+/// from mpmath at 40 digits; the next term is below 1e-17·m). Φ(x) = Φ(−u) for x ≤ 0 and
+/// 1 − Φ(−u) above.
+inline void normal_cdf_batch(const double* x, double* out, int n) noexcept {
+  static constexpr double c[25] = {
+      0.60814010712876014155,   0.47106364364487086428,    0.1392391622740954123,
+      0.030403993036051143,     0.0043401770359319428561,  0.00020090530018249140129,
+      -0.000063008733701358831358, -0.000011845929817645293383, 6.3314728414970645368e-7,
+      3.851017459978249798e-7,  -2.1187401575154239729e-9, -1.2963346502736680649e-8,
+      -7.0703233191506244332e-11, 4.8716415947227690026e-10, -6.2298637420689178039e-12,
+      -1.9893121798622115971e-11, 1.1546035447888048181e-12, 8.2271403105609623149e-13,
+      -1.0913460109524324863e-13, -3.0751779598081935623e-14, 8.103543395521695334e-15,
+      7.6330988968314163185e-16, -5.0459350689268383001e-16, 1.7925488753556469096e-17,
+      2.5423880995096355142e-17};
+  // Fixed-length loops over a chunk (the tail of x padded with zeros), so that even the
+  // cheap vectorizer of -O2 takes them.
+  constexpr int chunk = 64;
+  double xs[chunk];       // x
+  double density[chunk];  // −u²/2, then φ(u)·√(2π)
+  double mills[chunk];    // t, then t·m(t) = M(u)
+  double s2[chunk];       // 2(2t − 1)
+  double b1[chunk];       // Clenshaw's recurrence for Σ c_k T_k(2t − 1), run across the chunk
+  double b2[chunk];
+  for (int begin = 0; begin < n; begin += chunk) {
+    const int m = std::min(chunk, n - begin);
+    std::copy(x + begin, x + begin + m, xs);
+    std::fill(xs + m, xs + chunk, 0.0);
+    for (int i = 0; i < chunk; ++i) {
+      const double u = std::fabs(xs[i]);
+      mills[i] = 1.0 / (1.0 + 0.25 * u);
+      s2[i] = 4.0 * mills[i] - 2.0;
+      density[i] = -0.5 * u * u;
+      b1[i] = c[24];
+      b2[i] = 0.0;
+    }
+    for (int k = 23; k >= 1; --k) {
+      for (int i = 0; i < chunk; ++i) {
+        const double b0 = s2[i] * b1[i] - b2[i] + c[k];
+        b2[i] = b1[i];
+        b1[i] = b0;
+      }
+    }
+    Eigen::Map<Eigen::Array<double, chunk, 1>> e(density);
+    e = e.exp();
+    for (int i = 0; i < chunk; ++i) {
+      const double lower = 0.398942280401432677939946059934381868 * density[i] * mills[i] *
+                           (0.5 * s2[i] * b1[i] - b2[i] + c[0]);
+      xs[i] = xs[i] <= 0.0 ? lower : 1.0 - lower;
+    }
+    std::copy(xs, xs + m, out + begin);
+  }
 }
 
 }  // namespace probust

@@ -28,7 +28,8 @@
 
 namespace probust::detail {
 
-/// Below this union bound, 1 − p is computed by rare-event sampling rather than as 1 − p.
+/// Below this union bound, 1 − p is computed from bounds or by rare-event sampling rather
+/// than as 1 − p (sampling only below 2·abs_tol/complement_rel_tol as well).
 inline constexpr double rare_event_threshold = 0.05;
 
 /// P(X_i > h_i for all i) for a standard normal vector of dimension ≤ 3 with correlation
@@ -244,7 +245,10 @@ inline mvn_result correlated_probability(const Eigen::MatrixXd& r, const Eigen::
   if (mu <= rare_event_threshold && complement_by_bounds(r, a, b, abs_target, opt, out)) {
     return out;
   }
-  if (mu <= rare_event_threshold) {
+  // Sampling the rare events pays only where QMC's absolute error abs_target would not
+  // give 1 − p (≤ μ) to complement_rel_tol; above, ALOE's variance (∝ μ − (1 − p)) makes
+  // it far slower than QMC.
+  if (mu <= std::min(rare_event_threshold, 2.0 * abs_target / opt.complement_rel_tol)) {
     const rare_event_result q = complement_by_rare_events(f, abs_target, opt);
     out.method = mvn_method::rare_event;
     out.complement = q.value;

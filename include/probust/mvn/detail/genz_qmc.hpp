@@ -82,37 +82,56 @@ class sov_integrand {
             f_.factor.block(row_begin, panel_begin, rows, j - panel_begin).transpose();
       }
       const bool need_w = j + 1 < rank;
-      const bool two_sided = two_sided_[static_cast<std::size_t>(j)];
-      for (int p = 0; p < n; ++p) {
-        if (product[p] == dead) {
-          w_(p, j) = 0.0;
-          continue;
-        }
-        double lo = -std::numeric_limits<double>::infinity();
-        double hi = std::numeric_limits<double>::infinity();
-        for (int i = row_begin; i < row_begin + rows; ++i) {
-          const double c = f_.factor(i, j);
-          const double s = sums_(p, i);
-          double t_lo = (f_.lower(i) - s) / c, t_hi = (f_.upper(i) - s) / c;
-          if (c < 0.0) std::swap(t_lo, t_hi);
-          lo = std::max(lo, t_lo);
-          hi = std::min(hi, t_hi);
-        }
-        if (!(hi > lo)) {
-          product[p] = dead;
-          w_(p, j) = 0.0;
-          continue;
-        }
-        const double u = need_w ? uniforms(j, p) : 0.5;
-        double w = 0.0;
-        double* w_out = need_w ? &w : nullptr;
-        if (log_offset_ == 0.0) {
-          product[p] *= step(lo, hi, two_sided, u, w_out);
+      // The interval [lo, hi] of w_j at every point: the intersection over the rows owned
+      // by column j (loops over points, so they vectorize).
+      std::fill(lo_, lo_ + n, -std::numeric_limits<double>::infinity());
+      std::fill(hi_, hi_ + n, std::numeric_limits<double>::infinity());
+      for (int i = row_begin; i < row_begin + rows; ++i) {
+        const double c = f_.factor(i, j);
+        const double* s = &sums_(0, i);
+        const double lower = f_.lower(i) / c, upper = f_.upper(i) / c;
+        const double inv = 1.0 / c;
+        if (c > 0.0) {
+          for (int p = 0; p < n; ++p) {
+            lo_[p] = std::max(lo_[p], lower - s[p] * inv);
+            hi_[p] = std::min(hi_[p], upper - s[p] * inv);
+          }
         } else {
-          product[p] += log_step(lo, hi, u, w_out);
+          for (int p = 0; p < n; ++p) {
+            lo_[p] = std::max(lo_[p], upper - s[p] * inv);
+            hi_[p] = std::min(hi_[p], lower - s[p] * inv);
+          }
         }
-        // Φ⁻¹ of a rounded-off 0 or 1 is ±∞; keep w finite and inside its interval.
-        if (need_w) w_(p, j) = std::clamp(w, std::max(lo, -40.0), std::min(hi, 40.0));
+      }
+      if (two_sided_[static_cast<std::size_t>(j)] || log_offset_ != 0.0) {
+        for (int p = 0; p < n; ++p) {
+          double w = 0.0;
+          if (product[p] == dead || !(hi_[p] > lo_[p])) {
+            product[p] = dead;
+          } else {
+            const double u = need_w ? uniforms(j, p) : 0.5;
+            double* w_out = need_w ? &w : nullptr;
+            if (log_offset_ == 0.0) {
+              product[p] *= step(lo_[p], hi_[p], true, u, w_out);
+            } else {
+              product[p] += log_step(lo_[p], hi_[p], u, w_out);
+            }
+          }
+          q_[p] = w;
+        }
+        if (need_w) store_w(j, n, product, dead, q_);
+        continue;
+      }
+      // One-sided, linear mode (the robustness problem): e = Φ(hi), w = Φ⁻¹(u·e), both
+      // evaluated as vectorized batches (dead points keep product 0).
+      normal_cdf_batch(hi_, q_, n);
+      for (int p = 0; p < n; ++p) {
+        product[p] *= q_[p];
+        q_[p] = need_w ? uniforms(j, p) * q_[p] : 0.5;
+      }
+      if (need_w) {
+        normal_quantile_batch(q_, w_batch_, n);
+        store_w(j, n, product, dead, w_batch_);
       }
       const int later = f_.owner_begin[static_cast<std::size_t>(j) + 1];
       if ((j + 1) % panel == 0 && later < k) {  // panel complete: update every later row
@@ -138,6 +157,19 @@ class sov_integrand {
   Eigen::MatrixXd sums_;  // block × k: Σ_m L_im w_m over the completed panels
   std::vector<bool> two_sided_;
   double log_offset_ = 0.0;
+  double lo_[block], hi_[block];  // limits of the current variable at each point
+  double q_[block];               // Φ(lo) + u·e (or w, on the scalar path)
+  double w_batch_[block];         // Φ⁻¹ of q_
+
+  /// w_(·, j) = w, clamped into [lo, hi] ∩ [−40, 40] (Φ⁻¹ of a rounded-off 0 or 1 is ±∞),
+  /// 0 at dead points.
+  void store_w(int j, int n, const double* product, double dead, const double* w) {
+    for (int p = 0; p < n; ++p) {
+      w_(p, j) = product[p] == dead
+                     ? 0.0
+                     : std::clamp(w[p], std::max(lo_[p], -40.0), std::min(hi_[p], 40.0));
+    }
+  }
 
   /// e = Φ(hi) − Φ(lo) and, unless w is null, w = Φ⁻¹(Φ(lo) + u·e), on the side of 0
   /// that keeps precision.
