@@ -29,17 +29,16 @@ import datetime
 import math
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
+from readme_section import write_section
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-README = os.path.join(HERE, "README.md")
-BEGIN, END = "<!-- anchors:begin -->", "<!-- anchors:end -->"
 COMMAND = "/usr/bin/python3 benchmarks/compare_anchors.py"
 
 try:
@@ -344,22 +343,6 @@ def make_table(cases, probust, mvt, sp, versions):
     return text
 
 
-def write_readme(section):
-    block = BEGIN + "\n" + section.rstrip("\n") + "\n" + END
-    try:
-        with open(README) as f:
-            txt = f.read()
-    except FileNotFoundError:
-        txt = "# probust benchmarks\n"
-    if BEGIN in txt and END in txt:
-        txt = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, txt,
-                     flags=re.S)
-    else:
-        txt = txt.rstrip("\n") + "\n\n" + block + "\n"
-    with open(README, "w") as f:
-        f.write(txt)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build-bench"),
@@ -405,8 +388,8 @@ def main():
                    machine(), versions)) + section
     print(section)
     if not args.no_readme:
-        write_readme(section)
-        log("table written to %s" % README)
+        write_section("anchors", section)
+        log("table written to benchmarks/README.md")
 
 
 def git_describe():

@@ -1,0 +1,254 @@
+// Time per (point, σ) and accuracy of every robustness estimator on the bundled digits
+// networks (examples/data: a 64 → 128 → 64 → 10 ReLU and a 64 → 64 → 10 tanh network trained
+// by examples/train_digits.cpp), against a 10⁵-sample Monte-Carlo ground truth.
+//
+//   ./build-bench/benchmarks/robustness_benchmark                     # everything
+//   ./build-bench/benchmarks/robustness_benchmark --benchmark_filter=taylor/
+//   PROBUST_BENCH_POINTS=100 ./build-bench/benchmarks/robustness_benchmark
+//
+// Points: the first PROBUST_BENCH_POINTS (default 50) images of the test split. Each
+// benchmark evaluates its estimator on all points at one σ (or at all four σ, for the
+// "all_sigma" rows of the Taylor target) per iteration; counters, computed from the same
+// deterministic calls outside the timed loop:
+//   per_point  seconds per (point, σ), Jacobian and everything included
+//   mae        mean |p − p_truth|, p_truth from 10⁵ Monte-Carlo samples (seed ≠ the
+//              estimators'), whose own standard error is ≤ 0.0016 (reported as truth_se)
+//   max_err    max |p − p_truth|
+//   covered    Monte Carlo: fraction of 95% intervals containing p_truth
+//   easy       Taylor: fraction of (point, σ) with 1 − p ≤ 1e-12 (the "easy" rows time them)
+// The ground truth takes ~1 minute per network (computed once per run, before timing).
+
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <probust/probust.hpp>
+
+#include "../examples/digits_data.hpp"
+
+namespace {
+
+const std::vector<double> sigmas = {0.05, 0.1, 0.2, 0.4};
+
+/// One network in double and float, the test points, and the ground truth per σ.
+struct digits_case {
+  std::string name;
+  probust::dense_network<double> net;
+  probust::dense_network<float> net_float;
+  std::vector<Eigen::VectorXd> points;
+  std::map<double, std::vector<double>> truth;  // σ → p_truth per point
+};
+
+int bench_points() {
+  const char* env = std::getenv("PROBUST_BENCH_POINTS");
+  const int n = env ? std::atoi(env) : 50;
+  return n > 0 ? n : 50;
+}
+
+digits_case load_case(const std::string& name, const std::string& file) {
+  const std::string dir = probust_examples::examples_data_dir();
+  digits_case c{name, probust::load_dense_network<double>(dir + "/" + file),
+                probust::load_dense_network<float>(dir + "/" + file), {}, {}};
+  const auto split = probust_examples::split_digits(
+      probust_examples::load_digits(probust_examples::default_digits_path()));
+  const Eigen::Index n = std::min<Eigen::Index>(bench_points(), split.test.size());
+  for (Eigen::Index i = 0; i < n; ++i) c.points.push_back(split.test.inputs.row(i).transpose());
+  return c;
+}
+
+digits_case& get_case(const std::string& name) {
+  static std::map<std::string, digits_case> cases;
+  auto it = cases.find(name);
+  if (it == cases.end()) {
+    const std::string file = name == "relu" ? "digits_relu_64_128_64_10.model"
+                                            : "digits_tanh_64_64_10.model";
+    it = cases.emplace(name, load_case(name, file)).first;
+  }
+  return it->second;
+}
+
+/// p_truth for every point at σ: 10⁵ Monte-Carlo samples with a seed of its own.
+const std::vector<double>& truth(digits_case& c, double sigma) {
+  auto it = c.truth.find(sigma);
+  if (it != c.truth.end()) return it->second;
+  std::cerr << "ground truth: " << c.name << ", sigma " << sigma << " (" << c.points.size()
+            << " points x 1e5 samples)\n";
+  probust::monte_carlo_options o;
+  o.samples = 100'000;
+  std::vector<double> p;
+  for (std::size_t i = 0; i < c.points.size(); ++i) {
+    o.seed = 0x7275746855ULL + i;  // a stream of its own per point, none shared with estimators
+    p.push_back(probust::monte_carlo_estimator<double>(o)
+                    .estimate(c.net, c.points[i], probust::isotropic_gaussian<double>(sigma))
+                    .probability);
+  }
+  return c.truth.emplace(sigma, std::move(p)).first->second;
+}
+
+/// Accuracy counters of `results` (one per point, at sigma) against the ground truth.
+void set_accuracy(benchmark::State& state, digits_case& c, double sigma,
+                  const std::vector<probust::robustness_result>& results) {
+  const std::vector<double>& t = truth(c, sigma);
+  double sum = 0.0, worst = 0.0, worst_se = 0.0;
+  int covered = 0, easy = 0;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const double err = std::fabs(results[i].probability - t[i]);
+    sum += err;
+    worst = std::max(worst, err);
+    worst_se = std::max(worst_se, std::sqrt(t[i] * (1.0 - t[i]) / 1e5));
+    covered += results[i].lower <= t[i] && t[i] <= results[i].upper ? 1 : 0;
+    easy += results[i].complement <= 1e-12 ? 1 : 0;
+  }
+  const double n = static_cast<double>(results.size());
+  state.counters["mae"] = sum / n;
+  state.counters["max_err"] = worst;
+  state.counters["truth_se"] = worst_se;
+  state.counters["covered"] = covered / n;
+  state.counters["easy"] = easy / n;
+}
+
+/// Runs `estimate(c, i, sigma)` over every point i per iteration; accuracy from a first pass.
+template <class Estimate>
+void run(benchmark::State& state, const std::string& net, double sigma, Estimate estimate) {
+  digits_case& c = get_case(net);
+  std::vector<probust::robustness_result> first;
+  for (std::size_t i = 0; i < c.points.size(); ++i) first.push_back(estimate(c, i, sigma));
+  set_accuracy(state, c, sigma, first);
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < c.points.size(); ++i) {
+      benchmark::DoNotOptimize(estimate(c, i, sigma));
+    }
+  }
+  state.counters["per_point"] = benchmark::Counter(
+      static_cast<double>(c.points.size()),
+      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+/// A deterministic estimator, the same for every point.
+template <class Estimator>
+auto with(const Estimator& estimator) {
+  return [estimator](digits_case& c, std::size_t i, double sigma) {
+    return estimator.estimate(c.net, c.points[i], probust::isotropic_gaussian<double>(sigma));
+  };
+}
+
+/// A seeded estimator with seed default_seed + i at point i: independent noise per point,
+/// as a dataset run draws it (the same seed everywhere would make the errors of all
+/// points correlated, and their average coverage meaningless).
+template <template <class> class Estimator, class T = double>
+auto seeded_per_point() {
+  return [](digits_case& c, std::size_t i, double sigma) {
+    typename Estimator<T>::options_type o;
+    o.seed = probust::default_seed + i;
+    if constexpr (std::is_same_v<T, float>) {
+      const Eigen::VectorXf x = c.points[i].cast<float>();
+      return Estimator<float>(o).estimate(
+          c.net_float, x, probust::isotropic_gaussian<float>(static_cast<float>(sigma)));
+    } else {
+      return Estimator<double>(o).estimate(c.net, c.points[i],
+                                           probust::isotropic_gaussian<double>(sigma));
+    }
+  };
+}
+
+/// Taylor averaged over σ ∈ {0.05, 0.1, 0.2, 0.4}: the speed target.
+void taylor_all_sigma(benchmark::State& state, const std::string& net) {
+  digits_case& c = get_case(net);
+  const probust::taylor_estimator<double> taylor;
+  double sum = 0.0;
+  for (double sigma : sigmas) {
+    const auto& t = truth(c, sigma);
+    for (std::size_t i = 0; i < c.points.size(); ++i) {
+      sum += std::fabs(
+          taylor.estimate(c.net, c.points[i], probust::isotropic_gaussian<double>(sigma))
+              .probability -
+          t[i]);
+    }
+  }
+  for (auto _ : state) {
+    for (double sigma : sigmas) {
+      for (const auto& x : c.points) {
+        benchmark::DoNotOptimize(
+            taylor.estimate(c.net, x, probust::isotropic_gaussian<double>(sigma)));
+      }
+    }
+  }
+  const double n = static_cast<double>(c.points.size() * sigmas.size());
+  state.counters["mae"] = sum / n;
+  state.counters["per_point"] = benchmark::Counter(
+      n, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+/// Taylor on the (point, σ) pairs whose 1 − p ≤ 1e-12: the "easy points" target.
+void taylor_easy(benchmark::State& state, const std::string& net) {
+  digits_case& c = get_case(net);
+  const probust::taylor_estimator<double> taylor;
+  std::vector<std::pair<const Eigen::VectorXd*, double>> easy;
+  for (double sigma : sigmas) {
+    for (const auto& x : c.points) {
+      if (taylor.estimate(c.net, x, probust::isotropic_gaussian<double>(sigma)).complement <=
+          1e-12) {
+        easy.emplace_back(&x, sigma);
+      }
+    }
+  }
+  if (easy.empty()) {
+    state.SkipWithError("no easy points");
+    return;
+  }
+  for (auto _ : state) {
+    for (const auto& [x, sigma] : easy) {
+      benchmark::DoNotOptimize(
+          taylor.estimate(c.net, *x, probust::isotropic_gaussian<double>(sigma)));
+    }
+  }
+  state.counters["pairs"] = static_cast<double>(easy.size());
+  state.counters["per_point"] = benchmark::Counter(
+      static_cast<double>(easy.size()),
+      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+void register_all() {
+  probust::taylor_options paper;
+  paper.paper_settings = true;
+  for (const std::string net : {"relu", "tanh"}) {
+    benchmark::RegisterBenchmark(("taylor_all_sigma/" + net).c_str(), taylor_all_sigma, net)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("taylor_easy/" + net).c_str(), taylor_easy, net)
+        ->Unit(benchmark::kMicrosecond);
+    for (double sigma : sigmas) {
+      const std::string suffix = "/" + net + "/sigma=" + std::to_string(sigma).substr(0, 4);
+      const auto add = [&](const std::string& name, auto estimate) {
+        benchmark::RegisterBenchmark((name + suffix).c_str(),
+                                     [=](benchmark::State& s) { run(s, net, sigma, estimate); })
+            ->Unit(benchmark::kMillisecond);
+      };
+      add("taylor", with(probust::taylor_estimator<double>()));
+      add("taylor_paper", with(probust::taylor_estimator<double>(paper)));
+      add("mmse", seeded_per_point<probust::mmse_estimator>());
+      add("taylor_mv_sigmoid", with(probust::taylor_mv_sigmoid_estimator<double>()));
+      add("mmse_mv_sigmoid", seeded_per_point<probust::mmse_mv_sigmoid_estimator>());
+      add("softmax", with(probust::softmax_estimator<double>()));
+      add("monte_carlo", seeded_per_point<probust::monte_carlo_estimator>());
+      add("monte_carlo_float", seeded_per_point<probust::monte_carlo_estimator, float>());
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  register_all();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
