@@ -248,6 +248,7 @@ inline qmc_estimate integrate_sov(const ordered_factor& f, const mvn_options& op
   const std::uint64_t budget =
       std::max<std::uint64_t>(opt.max_points / static_cast<std::uint64_t>(m), 1);
   std::uint64_t done = 0;
+  std::uint64_t previous_points = 0;  // points per randomization of the previous round
   std::uint64_t target = std::min(std::max<std::uint64_t>(opt.initial_points, 1), budget);
   for (;;) {
     for (int s = 0; s < m; ++s) {
@@ -270,7 +271,14 @@ inline qmc_estimate integrate_sov(const ordered_factor& f, const mvn_options& op
     for (double v : sums) var += (v / n - mean) * (v / n - mean);
     var /= static_cast<double>(m) * static_cast<double>(m - 1);
     out.value = mean;
-    out.error = 3.0 * std::sqrt(var);
+    // 3 standard errors, but never below the previous round's error scaled by n_prev/n:
+    // an error estimate from 8 randomizations is noisy, and stopping at the first round
+    // whose estimate happens to be low would cover the truth less often than claimed;
+    // randomized QMC errors rarely fall faster than 1/n.
+    const double previous_scaled =
+        previous_points > 0 ? out.error * static_cast<double>(previous_points) / n : 0.0;
+    out.error = std::max(3.0 * std::sqrt(var), previous_scaled);
+    previous_points = done;
     out.points = done * static_cast<std::uint64_t>(m);
     out.converged = out.error <= std::max(abs_tol, opt.rel_tol * mean);
     if (out.converged || done >= budget) break;
