@@ -3,6 +3,7 @@
 // one-factor 1-D integrals, a 2-D polygon integral, independent products.
 #include <Eigen/Dense>
 #include <boost/math/distributions/normal.hpp>
+#include <boost/math/quadrature/gauss_kronrod.hpp>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -107,6 +108,30 @@ TEST_CASE("one-factor correlation at arbitrary limits equals its 1-D integral") 
     CHECK(within_error(r.probability, truth, r.error));
     CHECK(r.error <= 1e-4);
   }
+}
+
+TEST_CASE("more variables than one GEMM panel (k = 30): two-sided rectangle") {
+  // The SOV integrand updates the conditional sums panel by panel (16 variables); its
+  // point-by-point path (two-sided limits, also log mode) must carry them across panels.
+  // Truth: ∫ φ(s) Π_i (Φ(hi_i(s)) − Φ(lo_i(s))) ds for the one-factor model.
+  const int k = 30;
+  const one_factor model{loadings(k, 0.5, 0.8, 7u)};
+  const Eigen::VectorXd a = Eigen::VectorXd::Constant(k, -2.0);
+  const Eigen::VectorXd b = Eigen::VectorXd::Constant(k, 2.5);
+  const auto f = [&](double s) {
+    double v = probust::normal_pdf(s);
+    for (int i = 0; i < k; ++i) {
+      const double l = model.loadings(i), sd = std::sqrt(1.0 - l * l);
+      v *= probust::normal_interval((a(i) - l * s) / sd, (b(i) - l * s) / sd);
+    }
+    return v;
+  };
+  const double truth =
+      boost::math::quadrature::gauss_kronrod<double, 61>::integrate(f, -12.0, 12.0, 15, 1e-14);
+  const mvn_result r = mvn_cdf(a, b, Eigen::VectorXd::Zero(k), model.correlation());
+  INFO("truth " << truth << " got " << r.probability << " ± " << r.error);
+  CHECK(r.converged);
+  CHECK(within_error(r.probability, truth, r.error));
 }
 
 TEST_CASE("rectangles with a mean equal the standardized one-sided problem and inclusion-exclusion") {

@@ -81,7 +81,6 @@ class sov_integrand {
             w_.middleCols(panel_begin, j - panel_begin) *
             f_.factor.block(row_begin, panel_begin, rows, j - panel_begin).transpose();
       }
-      const bool need_w = j + 1 < rank;
       // The interval [lo, hi] of w_j at every point: the intersection over the rows owned
       // by column j (loops over points, so they vectorize).
       std::fill(lo_, lo_ + n, -std::numeric_limits<double>::infinity());
@@ -104,34 +103,9 @@ class sov_integrand {
         }
       }
       if (two_sided_[static_cast<std::size_t>(j)] || log_offset_ != 0.0) {
-        for (int p = 0; p < n; ++p) {
-          double w = 0.0;
-          if (product[p] == dead || !(hi_[p] > lo_[p])) {
-            product[p] = dead;
-          } else {
-            const double u = need_w ? uniforms(j, p) : 0.5;
-            double* w_out = need_w ? &w : nullptr;
-            if (log_offset_ == 0.0) {
-              product[p] *= step(lo_[p], hi_[p], true, u, w_out);
-            } else {
-              product[p] += log_step(lo_[p], hi_[p], u, w_out);
-            }
-          }
-          q_[p] = w;
-        }
-        if (need_w) store_w(j, n, product, dead, q_);
-        continue;
-      }
-      // One-sided, linear mode (the robustness problem): e = Φ(hi), w = Φ⁻¹(u·e), both
-      // evaluated as vectorized batches (dead points keep product 0).
-      normal_cdf_batch(hi_, q_, n);
-      for (int p = 0; p < n; ++p) {
-        product[p] *= q_[p];
-        q_[p] = need_w ? uniforms(j, p) * q_[p] : 0.5;
-      }
-      if (need_w) {
-        normal_quantile_batch(q_, w_batch_, n);
-        store_w(j, n, product, dead, w_batch_);
+        scalar_step(j, n, uniforms, product, dead);
+      } else {
+        batch_step(j, n, uniforms, product);
       }
       const int later = f_.owner_begin[static_cast<std::size_t>(j) + 1];
       if ((j + 1) % panel == 0 && later < k) {  // panel complete: update every later row
@@ -158,8 +132,8 @@ class sov_integrand {
   std::vector<bool> two_sided_;
   double log_offset_ = 0.0;
   double lo_[block], hi_[block];  // limits of the current variable at each point
-  double q_[block];               // Φ(lo) + u·e (or w, on the scalar path)
-  double w_batch_[block];         // Φ⁻¹ of q_
+  double q_[block];               // batch: Φ(hi), then u·Φ(hi); scalar: w
+  double w_batch_[block];         // batch: Φ⁻¹(u·Φ(hi))
 
   /// w_(·, j) = w, clamped into [lo, hi] ∩ [−40, 40] (Φ⁻¹ of a rounded-off 0 or 1 is ±∞),
   /// 0 at dead points.
@@ -171,14 +145,48 @@ class sov_integrand {
     }
   }
 
+  /// Variable j at every point, one point at a time (two-sided limits or log mode):
+  /// e = Φ(hi) − Φ(lo) (or log e) enters the product, w = Φ⁻¹(Φ(lo) + u·e) is stored.
+  void scalar_step(int j, int n, const Eigen::MatrixXd& uniforms, double* product,
+                   double dead) {
+    const bool need_w = j + 1 < f_.rank;
+    for (int p = 0; p < n; ++p) {
+      double w = 0.0;
+      if (product[p] == dead || !(hi_[p] > lo_[p])) {
+        product[p] = dead;
+      } else {
+        const double u = need_w ? uniforms(j, p) : 0.5;
+        double* w_out = need_w ? &w : nullptr;
+        if (log_offset_ == 0.0) {
+          product[p] *= step(lo_[p], hi_[p], u, w_out);
+        } else {
+          product[p] += log_step(lo_[p], hi_[p], u, w_out);
+        }
+      }
+      q_[p] = w;
+    }
+    if (need_w) store_w(j, n, product, dead, q_);
+  }
+
+  /// Variable j at every point when its limits are one-sided, in linear mode (the
+  /// robustness problem): e = Φ(hi), w = Φ⁻¹(u·e), both evaluated as vectorized batches
+  /// (dead points keep product 0).
+  void batch_step(int j, int n, const Eigen::MatrixXd& uniforms, double* product) {
+    const bool need_w = j + 1 < f_.rank;
+    normal_cdf_batch(hi_, q_, n);
+    for (int p = 0; p < n; ++p) {
+      product[p] *= q_[p];
+      q_[p] = need_w ? uniforms(j, p) * q_[p] : 0.5;
+    }
+    if (need_w) {
+      normal_quantile_batch(q_, w_batch_, n);
+      store_w(j, n, product, 0.0, w_batch_);
+    }
+  }
+
   /// e = Φ(hi) − Φ(lo) and, unless w is null, w = Φ⁻¹(Φ(lo) + u·e), on the side of 0
   /// that keeps precision.
-  static double step(double lo, double hi, bool two_sided, double u, double* w) {
-    if (!two_sided) {
-      const double e = normal_cdf(hi);
-      if (w) *w = normal_quantile(u * e);
-      return e;
-    }
+  static double step(double lo, double hi, double u, double* w) {
     if (lo > 0.0) {  // both limits in the upper half: use upper tails
       const double tail_lo = normal_ccdf(lo);
       const double e = tail_lo - normal_ccdf(hi);
@@ -207,7 +215,7 @@ class sov_integrand {
       if (w) *w = -normal_quantile_from_log(log_lo + std::log1p(-u * (1.0 - r)));
       return log_lo + std::log1p(-r);
     }
-    return std::log(step(lo, hi, true, u, w));
+    return std::log(step(lo, hi, u, w));
   }
 };
 
