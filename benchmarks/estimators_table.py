@@ -18,7 +18,7 @@ import os
 import subprocess
 import tempfile
 
-from readme_section import write_section
+from readme_section import publish
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -75,9 +75,7 @@ def main():
             lines.append("Monte Carlo 95%% intervals containing the 10⁵-sample truth: %s." %
                          ", ".join("%.0f%%" % (100 * b["covered"]) for b in mc))
     table = "\n".join(lines)
-    print(table)
-    if not args.no_readme:
-        write_section("estimators", table)
+    publish("estimators", table, write_readme=not args.no_readme)
 
 
 if __name__ == "__main__":

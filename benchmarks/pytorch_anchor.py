@@ -28,7 +28,7 @@ import platform
 import sys
 import time
 
-from readme_section import write_section
+from readme_section import publish
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -174,9 +174,7 @@ def main():
         "| network | pipeline | σ=0.05 | σ=0.1 | σ=0.2 | σ=0.4 | mean |",
         "|---|---|---|---|---|---|---|",
     ] + rows)
-    print(table)
-    if not args.no_readme:
-        write_section("pytorch", table)
+    publish("pytorch", table, write_readme=not args.no_readme)
 
 
 if __name__ == "__main__":

@@ -22,3 +22,11 @@ def write_section(name, text, readme=README):
         txt = txt.rstrip("\n") + "\n\n" + block + "\n"
     with open(readme, "w") as f:
         f.write(txt)
+
+
+def publish(name, text, write_readme=True):
+    """Prints `text` and, unless write_readme is false (the scripts' --no-readme), puts it
+    into section `name` of benchmarks/README.md."""
+    print(text)
+    if write_readme:
+        write_section(name, text)

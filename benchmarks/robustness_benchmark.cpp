@@ -92,6 +92,13 @@ const std::vector<double>& truth(digits_case& c, double sigma) {
   return c.truth.emplace(sigma, std::move(p)).first->second;
 }
 
+/// The counter per_point: seconds per evaluation, `evaluations` of them per iteration.
+void set_per_point(benchmark::State& state, std::size_t evaluations) {
+  state.counters["per_point"] = benchmark::Counter(
+      static_cast<double>(evaluations),
+      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
 /// Accuracy counters of `results` (one per point, at sigma) against the ground truth.
 void set_accuracy(benchmark::State& state, digits_case& c, double sigma,
                   const std::vector<probust::robustness_result>& results) {
@@ -126,9 +133,7 @@ void run(benchmark::State& state, const std::string& net, double sigma, Estimate
       benchmark::DoNotOptimize(estimate(c, i, sigma));
     }
   }
-  state.counters["per_point"] = benchmark::Counter(
-      static_cast<double>(c.points.size()),
-      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  set_per_point(state, c.points.size());
 }
 
 /// A deterministic estimator, the same for every point.
@@ -180,10 +185,9 @@ void taylor_all_sigma(benchmark::State& state, const std::string& net) {
       }
     }
   }
-  const double n = static_cast<double>(c.points.size() * sigmas.size());
-  state.counters["mae"] = sum / n;
-  state.counters["per_point"] = benchmark::Counter(
-      n, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  const std::size_t n = c.points.size() * sigmas.size();
+  state.counters["mae"] = sum / static_cast<double>(n);
+  set_per_point(state, n);
 }
 
 /// Taylor on the (point, σ) pairs whose 1 − p ≤ 1e-12: the "easy points" target.
@@ -210,9 +214,7 @@ void taylor_easy(benchmark::State& state, const std::string& net) {
     }
   }
   state.counters["pairs"] = static_cast<double>(easy.size());
-  state.counters["per_point"] = benchmark::Counter(
-      static_cast<double>(easy.size()),
-      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  set_per_point(state, easy.size());
 }
 
 void register_all() {

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 
-from readme_section import write_section
+from readme_section import publish
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -112,9 +112,7 @@ def main():
                   pct(inside), pct(inside_t), FLOOR, pct(inside_f), pct(inside_tf)),
               "", "Cases outside the default band:", ""] + ["* " + m for m in misses]
     table = "\n".join(lines)
-    print(table)
-    if not args.no_readme:
-        write_section("agreement", table)
+    publish("agreement", table, write_readme=not args.no_readme)
 
 
 if __name__ == "__main__":

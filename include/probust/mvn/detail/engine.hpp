@@ -116,33 +116,43 @@ inline bool closed_form(const Eigen::MatrixXd& r, const Eigen::VectorXd& a,
   return one_sided;
 }
 
+/// The events whose union is the complement of {a ≤ X ≤ b}: {X_i > b_i} for each finite
+/// upper limit (sign +1, limit b_i) and {−X_i > −a_i} for each finite lower limit
+/// (sign −1, limit −a_i), in the order of i.
+struct limit_events {
+  std::vector<int> index;
+  std::vector<double> sign;
+  std::vector<double> limit;
+
+  limit_events(const Eigen::VectorXd& a, const Eigen::VectorXd& b) {
+    for (int i = 0; i < static_cast<int>(a.size()); ++i) {
+      if (std::isfinite(b(i))) add(i, 1.0, b(i));
+      if (std::isfinite(a(i))) add(i, -1.0, -a(i));
+    }
+  }
+
+ private:
+  void add(int i, double s, double l) {
+    index.push_back(i);
+    sign.push_back(s);
+    limit.push_back(l);
+  }
+};
+
 /// Rare-event estimate of 1 − p on the ordered factor: one event per finite limit,
 /// {L_i w > b_i} and {−L_i w > −a_i}. Returns false if the budget ran out.
 inline rare_event_result complement_by_rare_events(const ordered_factor& f, double abs_target,
                                                    const mvn_options& opt) {
-  const int k = static_cast<int>(f.factor.rows());
-  std::vector<int> rows;
-  std::vector<double> signs, limits;
-  for (int i = 0; i < k; ++i) {
-    if (std::isfinite(f.upper(i))) {
-      rows.push_back(i);
-      signs.push_back(1.0);
-      limits.push_back(f.upper(i));
-    }
-    if (std::isfinite(f.lower(i))) {
-      rows.push_back(i);
-      signs.push_back(-1.0);
-      limits.push_back(-f.lower(i));
-    }
-  }
-  const int n = static_cast<int>(rows.size());
+  const limit_events events(f.lower, f.upper);
+  const int n = static_cast<int>(events.index.size());
   Eigen::MatrixXd u(n, f.rank);
   Eigen::VectorXd c(n);
   for (int e = 0; e < n; ++e) {
-    const auto row = f.factor.row(rows[static_cast<std::size_t>(e)]);
+    const auto ue = static_cast<std::size_t>(e);
+    const auto row = f.factor.row(events.index[ue]);
     const double norm = row.norm();
-    u.row(e) = signs[static_cast<std::size_t>(e)] * row / norm;
-    c(e) = limits[static_cast<std::size_t>(e)] / norm;
+    u.row(e) = events.sign[ue] * row / norm;
+    c(e) = events.limit[ue] / norm;
   }
   const double mu = union_bound(c).upper;
   const double rel = std::min(opt.complement_rel_tol, mu > 0.0 ? abs_target / mu : 1.0);
@@ -151,31 +161,20 @@ inline rare_event_result complement_by_rare_events(const ordered_factor& f, doub
 }
 
 /// Tries to pin 1 − p = P(∪ events) between the Bonferroni–Hunter bounds
-/// (union_bonferroni_hunter; one event {Xᵢ > bᵢ} per finite upper and {−Xᵢ > −aᵢ} per finite
-/// lower limit). Succeeds — `out` filled with the midpoint, error = half the bracket,
+/// (union_bonferroni_hunter on the limit_events of a, b). Succeeds — `out` filled with the midpoint, error = half the bracket,
 /// method = bound — when the half-width is within complement_rel_tol of the lower bound
 /// and within the absolute target; that is typical of robust points (p near 1 with one
 /// dominant margin) and costs microseconds instead of sampling.
 inline bool complement_by_bounds(const Eigen::MatrixXd& r, const Eigen::VectorXd& a,
                                  const Eigen::VectorXd& b, double abs_target,
                                  const mvn_options& opt, mvn_result& out) {
-  std::vector<int> variable;
-  std::vector<double> sign;
-  std::vector<double> limit;
-  for (int i = 0; i < static_cast<int>(a.size()); ++i) {
-    for (const double s : {1.0, -1.0}) {
-      const double l = s > 0.0 ? b(i) : -a(i);
-      if (!std::isfinite(l)) continue;
-      variable.push_back(i);
-      sign.push_back(s);
-      limit.push_back(l);
-    }
-  }
-  const Eigen::Map<const Eigen::VectorXd> c(limit.data(), static_cast<Eigen::Index>(limit.size()));
+  const limit_events events(a, b);
+  const Eigen::Map<const Eigen::VectorXd> c(events.limit.data(),
+                                            static_cast<Eigen::Index>(events.limit.size()));
   const auto rho = [&](Eigen::Index e, Eigen::Index f) {
     const auto ue = static_cast<std::size_t>(e);
     const auto uf = static_cast<std::size_t>(f);
-    return sign[ue] * sign[uf] * r(variable[ue], variable[uf]);
+    return events.sign[ue] * events.sign[uf] * r(events.index[ue], events.index[uf]);
   };
   const double largest = union_bound(c).lower;
   const double allowed = std::min(opt.complement_rel_tol * largest, abs_target);
