@@ -140,12 +140,17 @@ class mmse_estimator : public detail::smoothed_estimator<mmse_estimator<T>, T, m
   template <class Noise>
   void finish(const margin_linearization<T>& lin, const Noise& noise, robustness_result& r) const {
     const mmse_options& o = this->options();
-    r.estimator = o.paper_settings ? "mmse (paper settings)" : "mmse";
+    r.estimator = name();
     detail::taylor_from_linearization(lin, noise, o.mvn, o.paper_settings, r);
   }
 
  public:
   using mmse_estimator::smoothed_estimator::smoothed_estimator;
+
+  /// "mmse", or "mmse (paper settings)": the `estimator` of its results.
+  const char* name() const noexcept {
+    return this->options().paper_settings ? "mmse (paper settings)" : "mmse";
+  }
 };
 
 }  // namespace probust

@@ -73,6 +73,9 @@ class monte_carlo_estimator
   using base::base;
   using base::estimate;
 
+  /// "monte_carlo": the `estimator` of its results.
+  const char* name() const noexcept { return "monte_carlo"; }
+
   /// p̂ with the noise drawn from the caller's engine (advanced by n·d normals).
   template <class Model, class Noise, class Engine>
   robustness_result estimate(Model&& model, const Eigen::Matrix<T, Eigen::Dynamic, 1>& x,
@@ -140,7 +143,7 @@ class monte_carlo_estimator
     }
 
     robustness_result r;
-    r.estimator = "monte_carlo";
+    r.estimator = name();
     r.probability = static_cast<double>(hits) / static_cast<double>(n);
     r.complement = static_cast<double>(n - hits) / static_cast<double>(n);
     r.lower = interval.lower;

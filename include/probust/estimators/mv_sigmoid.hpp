@@ -95,6 +95,9 @@ class taylor_mv_sigmoid_estimator : public detail::estimator_base<T, taylor_mv_s
  public:
   using detail::estimator_base<T, taylor_mv_sigmoid_options>::estimator_base;
 
+  /// "taylor_mv_sigmoid": the `estimator` of its results.
+  const char* name() const noexcept { return "taylor_mv_sigmoid"; }
+
   /// The Taylor-mvs value for `model` at x under `noise`.
   template <class Model, class Noise>
   robustness_result estimate(Model&& model, const Eigen::Matrix<T, Eigen::Dynamic, 1>& x,
@@ -105,7 +108,7 @@ class taylor_mv_sigmoid_estimator : public detail::estimator_base<T, taylor_mv_s
     noise.check_dimension(x.size(), fn);
     const margin_linearization<T> lin = detail::linearize(model, x, this->options().target, fn);
     robustness_result r;
-    r.estimator = "taylor_mv_sigmoid";
+    r.estimator = name();
     detail::mv_sigmoid_from_linearization(lin, noise, r);
     return r;
   }
@@ -123,12 +126,15 @@ class mmse_mv_sigmoid_estimator
   /// The mv-sigmoid formula applied to ḡ, Ḡ.
   template <class Noise>
   void finish(const margin_linearization<T>& lin, const Noise& noise, robustness_result& r) const {
-    r.estimator = "mmse_mv_sigmoid";
+    r.estimator = name();
     detail::mv_sigmoid_from_linearization(lin, noise, r);
   }
 
  public:
   using mmse_mv_sigmoid_estimator::smoothed_estimator::smoothed_estimator;
+
+  /// "mmse_mv_sigmoid": the `estimator` of its results.
+  const char* name() const noexcept { return "mmse_mv_sigmoid"; }
 };
 
 }  // namespace probust

@@ -34,6 +34,9 @@ class softmax_estimator : public detail::estimator_base<T, softmax_options> {
  public:
   using detail::estimator_base<T, softmax_options>::estimator_base;
 
+  /// "softmax": the `estimator` of its results.
+  const char* name() const noexcept { return "softmax"; }
+
   /// The softmax probability of the target class of `model` at x.
   template <class Model, class Noise>
   robustness_result estimate(Model&& model, const Eigen::Matrix<T, Eigen::Dynamic, 1>& x,
@@ -49,7 +52,7 @@ class softmax_estimator : public detail::estimator_base<T, softmax_options> {
     const Eigen::VectorXd e = (f.array() - f.maxCoeff()).exp().matrix();
     const double total = e.sum();
     robustness_result r;
-    r.estimator = "softmax";
+    r.estimator = name();
     r.probability = r.lower = r.upper = e(t) / total;
     // 1 − p as the sum of the other terms (total − e(t) would cancel near p = 1).
     double others = 0.0;

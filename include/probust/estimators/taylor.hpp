@@ -120,6 +120,11 @@ class taylor_estimator : public detail::estimator_base<T, taylor_options> {
  public:
   using detail::estimator_base<T, taylor_options>::estimator_base;
 
+  /// "taylor", or "taylor (paper settings)": the `estimator` of its results.
+  const char* name() const noexcept {
+    return this->options().paper_settings ? "taylor (paper settings)" : "taylor";
+  }
+
   /// p_taylor for `model` at x under `noise` (see the class comment).
   template <class Model, class Noise>
   robustness_result estimate(Model&& model, const Eigen::Matrix<T, Eigen::Dynamic, 1>& x,
@@ -131,7 +136,7 @@ class taylor_estimator : public detail::estimator_base<T, taylor_options> {
     const taylor_options& o = this->options();
     const margin_linearization<T> lin = detail::linearize(model, x, o.target, fn);
     robustness_result r;
-    r.estimator = o.paper_settings ? "taylor (paper settings)" : "taylor";
+    r.estimator = name();
     detail::taylor_from_linearization(lin, noise, o.mvn, o.paper_settings, r);
     return r;
   }
