@@ -22,6 +22,7 @@
 #include "probust/models/model_file.hpp"
 #include "probust/noise.hpp"
 
+#include "probust/estimators/control_variate.hpp"
 #include "probust/estimators/linearization.hpp"
 #include "probust/estimators/mmse.hpp"
 #include "probust/estimators/monte_carlo.hpp"

@@ -16,6 +16,7 @@
 #include "probust/estimators/estimator_base.hpp"
 #include "probust/estimators/linearization.hpp"
 #include "probust/estimators/result.hpp"
+#include "probust/estimators/sampling_plan.hpp"
 #include "probust/model.hpp"
 #include "probust/random.hpp"
 #include "probust/stats.hpp"
@@ -83,64 +84,35 @@ class monte_carlo_estimator
     static_assert(detail::check_arguments<Model, Noise, T>());
     constexpr const char* fn = "probust::monte_carlo_estimator::estimate";
     const monte_carlo_options& o = this->options();
-    check_options(fn);
+    detail::check_sampling_options(o, fn);
     detail::require_input(x, fn);
     noise.check_dimension(x.size(), fn);
     const Eigen::Matrix<T, Eigen::Dynamic, 1> logits =
         detail::evaluate_logits(model, x, Eigen::Index(-1), fn);
     const int t = detail::resolve_target(logits, o.target, fn);
     const Eigen::Index classes = logits.size();
-    const Eigen::Index d = x.size();
 
-    const std::uint64_t total = o.samples;
-    const std::uint64_t batch = std::min(o.batch_size, total);
-    // The sample counts at which the interval is looked at.
-    std::vector<std::uint64_t> looks;
-    if (o.target_half_width > 0.0) {
-      for (std::uint64_t n = batch; n < total; n *= 2) {
-        looks.push_back(n);
-        if (n > total / 2) break;  // the next doubling would reach or pass total
-      }
-    }
-    looks.push_back(total);
+    const std::vector<std::uint64_t> looks =
+        detail::sequential_looks(std::min(o.batch_size, o.samples), o.samples,
+                                 o.target_half_width > 0.0);
     const double alpha = 1.0 - o.confidence;
     const double level = 1.0 - alpha / static_cast<double>(looks.size());
 
-    matrix_type eps(d, static_cast<Eigen::Index>(batch));
-    matrix_type inputs(d, static_cast<Eigen::Index>(batch));
-    std::uint64_t n = 0, hits = 0;
-    std::size_t next_look = 0;
+    std::uint64_t hits = 0;
     proportion_interval interval;
     bool reached = false;
-    while (n < total) {
-      const std::uint64_t m = std::min(batch, total - n);
-      if (static_cast<std::uint64_t>(eps.cols()) != m) {  // the last, shorter batch only
-        eps.resize(d, static_cast<Eigen::Index>(m));
-        inputs.resize(d, static_cast<Eigen::Index>(m));
-      }
-      noise.sample_batch(engine, eps);
-      inputs.noalias() = eps;
-      inputs.colwise() += x;
-      const matrix_type out = forward_batch(model, inputs);
-      if (out.rows() != classes) {
-        detail::throw_invalid_argument(fn, "the model returned " + std::to_string(out.rows()) +
-                                               " logits for a noisy input but " +
-                                               std::to_string(classes) + " at x");
-      }
+    const auto count = [&](const matrix_type&, const matrix_type& out) {
       for (Eigen::Index j = 0; j < out.cols(); ++j) {
         if (predicted_class(out.col(j)) == t) ++hits;
       }
-      n += m;
-      if (n == looks[next_look]) {
-        interval = binomial_interval(hits, n, level, o.interval);
-        ++next_look;
-        if (o.target_half_width > 0.0 &&
-            (interval.upper - interval.lower) / 2.0 <= o.target_half_width) {
-          reached = true;
-          break;
-        }
-      }
-    }
+    };
+    const auto look = [&](std::uint64_t n) {
+      interval = binomial_interval(hits, n, level, o.interval);
+      reached = (interval.upper - interval.lower) / 2.0 <= o.target_half_width;
+      return o.target_half_width > 0.0 && reached;
+    };
+    const std::uint64_t n = detail::sample_noisy_logits(model, x, noise, engine, classes,
+                                                        o.batch_size, looks, count, look, fn);
 
     robustness_result r;
     r.estimator = name();
@@ -155,27 +127,6 @@ class monte_carlo_estimator
     r.converged = o.target_half_width > 0.0 ? reached : true;
     r.samples = n;
     return r;
-  }
-
- private:
-  void check_options(const char* fn) const {
-    const monte_carlo_options& o = this->options();
-    if (o.samples < 1) detail::throw_invalid_argument(fn, "samples must be at least 1");
-    if (o.batch_size < 1) {
-      detail::throw_invalid_argument(fn, "batch_size must be at least 1");
-    }
-    if (!(o.confidence > 0.0 && o.confidence < 1.0)) {
-      detail::throw_invalid_argument(
-          fn, "confidence must be in (0, 1), got " + std::to_string(o.confidence));
-    }
-    if (!(o.target_half_width >= 0.0 && std::isfinite(o.target_half_width))) {
-      detail::throw_invalid_argument(fn, "target_half_width must be finite and >= 0, got " +
-                                             std::to_string(o.target_half_width));
-    }
-    if (o.interval != interval_method::clopper_pearson &&
-        o.interval != interval_method::wilson) {
-      detail::throw_invalid_argument(fn, "unknown interval method");
-    }
   }
 };
 

@@ -40,6 +40,11 @@ struct robustness_result {
   bool converged = true;
   /// Noisy samples used (Monte-Carlo draws; MMSE's averaging samples; 0 otherwise).
   std::uint64_t samples = 0;
+  /// Control-variate Monte Carlo only: the estimated variance-reduction factor
+  /// Var(Y)/Var(Y − C) over plain Monte Carlo on the same draws, i.e. how many times more
+  /// samples plain Monte Carlo needs for the same standard error (+∞ when Y = C on every
+  /// draw but Y varied). 0 for the other estimators.
+  double variance_reduction = 0.0;
   /// Which estimator produced the result, e.g. "taylor" (a string literal).
   const char* estimator = "";
 };
