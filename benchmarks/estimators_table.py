@@ -24,7 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 COMMAND = "/usr/bin/python3 benchmarks/estimators_table.py"
 ESTIMATORS = ["taylor", "taylor_paper", "mmse", "taylor_mv_sigmoid", "mmse_mv_sigmoid",
-              "softmax", "monte_carlo", "monte_carlo_float"]
+              "softmax", "monte_carlo", "monte_carlo_float", "control_variate"]
 SIGMAS = ["0.05", "0.10", "0.20", "0.40"]
 
 

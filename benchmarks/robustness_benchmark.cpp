@@ -21,9 +21,6 @@
 #include <benchmark/benchmark.h>
 
 #include <cmath>
-#include <cstdlib>
-#include <iostream>
-#include <map>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -31,73 +28,15 @@
 
 #include <probust/probust.hpp>
 
-#include "../examples/digits_data.hpp"
+#include "digits_cases.hpp"
 
 namespace {
 
-const std::vector<double> sigmas = {0.05, 0.1, 0.2, 0.4};
-
-/// One network in double and float, the test points, and the ground truth per σ.
-struct digits_case {
-  std::string name;
-  probust::dense_network<double> net;
-  probust::dense_network<float> net_float;
-  std::vector<Eigen::VectorXd> points;
-  std::map<double, std::vector<double>> truth;  // σ → p_truth per point
-};
-
-int bench_points() {
-  const char* env = std::getenv("PROBUST_BENCH_POINTS");
-  const int n = env ? std::atoi(env) : 50;
-  return n > 0 ? n : 50;
-}
-
-digits_case load_case(const std::string& name, const std::string& file) {
-  const std::string dir = probust_examples::examples_data_dir();
-  digits_case c{name, probust::load_dense_network<double>(dir + "/" + file),
-                probust::load_dense_network<float>(dir + "/" + file), {}, {}};
-  const auto split = probust_examples::split_digits(
-      probust_examples::load_digits(probust_examples::default_digits_path()));
-  const Eigen::Index n = std::min<Eigen::Index>(bench_points(), split.test.size());
-  for (Eigen::Index i = 0; i < n; ++i) c.points.push_back(split.test.inputs.row(i).transpose());
-  return c;
-}
-
-digits_case& get_case(const std::string& name) {
-  static std::map<std::string, digits_case> cases;
-  auto it = cases.find(name);
-  if (it == cases.end()) {
-    const std::string file = name == "relu" ? "digits_relu_64_128_64_10.model"
-                                            : "digits_tanh_64_64_10.model";
-    it = cases.emplace(name, load_case(name, file)).first;
-  }
-  return it->second;
-}
-
-/// p_truth for every point at σ: 10⁵ Monte-Carlo samples with a seed of its own.
-const std::vector<double>& truth(digits_case& c, double sigma) {
-  auto it = c.truth.find(sigma);
-  if (it != c.truth.end()) return it->second;
-  std::cerr << "ground truth: " << c.name << ", sigma " << sigma << " (" << c.points.size()
-            << " points x 1e5 samples)\n";
-  probust::monte_carlo_options o;
-  o.samples = 100'000;
-  std::vector<double> p;
-  for (std::size_t i = 0; i < c.points.size(); ++i) {
-    o.seed = 0x7275746855ULL + i;  // a stream of its own per point, none shared with estimators
-    p.push_back(probust::monte_carlo_estimator<double>(o)
-                    .estimate(c.net, c.points[i], probust::isotropic_gaussian<double>(sigma))
-                    .probability);
-  }
-  return c.truth.emplace(sigma, std::move(p)).first->second;
-}
-
-/// The counter per_point: seconds per evaluation, `evaluations` of them per iteration.
-void set_per_point(benchmark::State& state, std::size_t evaluations) {
-  state.counters["per_point"] = benchmark::Counter(
-      static_cast<double>(evaluations),
-      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
-}
+using digits_bench::digits_case;
+using digits_bench::get_case;
+using digits_bench::set_per_point;
+using digits_bench::sigmas;
+using digits_bench::truth;
 
 /// Accuracy counters of `results` (one per point, at sigma) against the ground truth.
 void set_accuracy(benchmark::State& state, digits_case& c, double sigma,
@@ -240,6 +179,7 @@ void register_all() {
       add("softmax", with(probust::softmax_estimator<double>()));
       add("monte_carlo", seeded_per_point<probust::monte_carlo_estimator>());
       add("monte_carlo_float", seeded_per_point<probust::monte_carlo_estimator, float>());
+      add("control_variate", seeded_per_point<probust::control_variate_estimator>());
     }
   }
 }

@@ -133,12 +133,52 @@ TEST_CASE("paired_difference_interval: exact coverage ≥ nominal, enumerated") 
                   probust::invalid_argument);
 }
 
+TEST_CASE("tango_interval: its ends solve the score equation of the constrained MLE") {
+  // Independently of the closed-form q̃: maximize the trinomial log-likelihood
+  // b log(q + Δ₀) + c log q + (n − b − c) log(1 − 2q − Δ₀) over q = P(Y = 0, C = 1) by
+  // golden-section search, then check Z(Δ₀) = ∓z at the lower/upper end.
+  const double z = 1.959963984540054;  // Φ⁻¹(0.975)
+  const std::uint64_t counts[][3] = {{40, 20, 160}, {5, 0, 41}, {3, 9, 50}, {0, 0, 1000},
+                                     {12, 12, 300}, {30, 1, 31}};
+  for (const auto& k : counts) {
+    const double b = static_cast<double>(k[0]), c = static_cast<double>(k[1]);
+    const double n = static_cast<double>(k[2]);
+    const auto interval = probust::tango_interval(k[0], k[1], k[2], 0.95);
+    INFO("b " << b << " c " << c << " n " << n << ": [" << interval.lower << ", "
+              << interval.upper << "]");
+    CHECK(interval.lower <= (b - c) / n);
+    CHECK(interval.upper >= (b - c) / n);
+    for (const double delta : {interval.lower, interval.upper}) {
+      if (delta <= -1.0 || delta >= 1.0) continue;
+      const auto loglik = [&](double q) {
+        return (b > 0 ? b * std::log(q + delta) : 0.0) + (c > 0 ? c * std::log(q) : 0.0) +
+               (n - b - c > 0 ? (n - b - c) * std::log(1.0 - 2.0 * q - delta) : 0.0);
+      };
+      double lo = std::max(0.0, -delta), hi = (1.0 - delta) / 2.0;
+      const double golden = (std::sqrt(5.0) - 1.0) / 2.0;
+      for (int it = 0; it < 200; ++it) {
+        const double m1 = hi - golden * (hi - lo), m2 = lo + golden * (hi - lo);
+        (loglik(m1) < loglik(m2) ? lo : hi) = loglik(m1) < loglik(m2) ? m1 : m2;
+      }
+      const double q = 0.5 * (lo + hi);
+      const double score = (b - c - n * delta) / std::sqrt(n * (2.0 * q + delta * (1.0 - delta)));
+      CHECK(std::abs(score) == Approx(z).epsilon(1e-6));
+    }
+  }
+  // Symmetry: swapping gained and lost mirrors the interval.
+  const auto ab = probust::tango_interval(7, 2, 90, 0.9);
+  const auto ba = probust::tango_interval(2, 7, 90, 0.9);
+  CHECK(ab.lower == Approx(-ba.upper).epsilon(1e-10));
+  CHECK(ab.upper == Approx(-ba.lower).epsilon(1e-10));
+}
+
 TEST_CASE("control variate: unbiased, covering and variance-reducing on quadratic models") {
   // Three nonlinear models with exactly known p (see quadratic_truth): model robust only
   // where the linearization is (c < 0), the other way round (c > 0), and both kinds of
   // disagreement (2-D, s = 1). 1000 trials of n = 2000 (engines stream(seed, trial)).
-  // Clopper–Pearson–Bonferroni is conservative (coverage ≥ 0.95): if it held exactly,
-  // covering trials ~ Bin(1000, 0.95), P(count < 930) ≈ 0.0015.
+  // The exact interval is conservative (coverage ≥ 0.95), Tango's score interval (method
+  // wilson) close to nominal: if coverage were exactly 0.95, covering trials
+  // ~ Bin(1000, 0.95), P(count < 930) ≈ 0.0015.
   struct case_t {
     double a, c, s, sigma;
   };
@@ -149,28 +189,33 @@ TEST_CASE("control variate: unbiased, covering and variance-reducing on quadrati
     const auto model = quadratic_model(k.a, k.c, k.s);
     const probust::isotropic_gaussian<double> noise(k.sigma);
     const double p = quadratic_truth(k.a, k.c, k.s, k.sigma);
-    probust::control_variate_options opt;
-    opt.samples = 2000;
-    const probust::control_variate_estimator<> cv(opt);
-    int covered = 0;
-    double sum = 0.0, sum2 = 0.0;
-    for (int trial = 0; trial < trials; ++trial) {
-      auto engine = probust::stream(99, static_cast<std::uint64_t>(trial));
-      const auto r = cv.estimate(model, x, noise, engine);
-      if (r.lower <= p && p <= r.upper) ++covered;
-      sum += r.probability;
-      sum2 += r.probability * r.probability;
+    for (const auto method :
+         {probust::interval_method::clopper_pearson, probust::interval_method::wilson}) {
+      probust::control_variate_options opt;
+      opt.samples = 2000;
+      opt.interval = method;
+      const probust::control_variate_estimator<> cv(opt);
+      int covered = 0;
+      double sum = 0.0, sum2 = 0.0;
+      for (int trial = 0; trial < trials; ++trial) {
+        auto engine = probust::stream(99, static_cast<std::uint64_t>(trial));
+        const auto r = cv.estimate(model, x, noise, engine);
+        if (r.lower <= p && p <= r.upper) ++covered;
+        sum += r.probability;
+        sum2 += r.probability * r.probability;
+      }
+      const double mean = sum / trials;
+      const double var = (sum2 - trials * mean * mean) / (trials - 1);
+      INFO("a " << k.a << " c " << k.c << " s " << k.s << ", method "
+                << static_cast<int>(method) << ": p = " << p << ", mean " << mean
+                << ", covered " << covered << ", trial variance " << var << " vs plain MC "
+                << p * (1 - p) / opt.samples);
+      CHECK(covered >= 930);
+      // Unbiased: the trial mean is within 4 standard errors of p.
+      CHECK(std::abs(mean - p) <= 4.0 * std::sqrt(var / trials));
+      // Far smaller variance than plain Monte Carlo's p(1 − p)/n.
+      CHECK(var < p * (1.0 - p) / opt.samples / 2.0);
     }
-    const double mean = sum / trials;
-    const double var = (sum2 - trials * mean * mean) / (trials - 1);
-    INFO("a " << k.a << " c " << k.c << " s " << k.s << ": p = " << p << ", mean " << mean
-              << ", covered " << covered << ", trial variance " << var << " vs plain MC "
-              << p * (1 - p) / opt.samples);
-    CHECK(covered >= 930);
-    // Unbiased: the trial mean is within 4 standard errors of p.
-    CHECK(std::abs(mean - p) <= 4.0 * std::sqrt(var / trials));
-    // Far smaller variance than plain Monte Carlo's p(1 − p)/n.
-    CHECK(var < p * (1.0 - p) / opt.samples / 2.0);
   }
 }
 
@@ -209,9 +254,9 @@ TEST_CASE("control variate: the reported variance reduction is Var(Y)/Var(Y − 
 TEST_CASE("control variate on affine models: no disagreement, p = p_T, tight interval") {
   // For an affine model the linearization is the model: Y = C on every draw, so
   // p̂ = p_T exactly and the variance reduction is unbounded. The interval is then
-  // [p − min(U₋, p), p + min(U₊, 1 − p)] with the zero-count Clopper–Pearson limits
-  // U± = 1 − (α±/2)^{1/n} at the levels split in proportion to the bounds (1 − p, p):
-  // α₊ = α(1 − p), α₋ = αp. K = 2: p = Φ(m / (σ‖w‖)) exactly (no MVN error).
+  // [p − min(U, p), p + min(U, 1 − p)] with the zero-count Clopper–Pearson limit of the
+  // discordance rate U = 1 − (α_r/2)^{1/n}, α_r = α(1 − min(p, 1 − p)) (the bounds
+  // (1 − p, p) set the split). K = 2: p = Φ(m / (σ‖w‖)) exactly (no MVN error).
   Eigen::MatrixXd w(2, 3);
   w << 1.0, -0.5, 0.25, -0.2, 0.3, 0.1;
   const Eigen::VectorXd bias = (Eigen::VectorXd(2) << 0.1, 0.0).finished();
@@ -222,9 +267,9 @@ TEST_CASE("control variate on affine models: no disagreement, p = p_T, tight int
   const double m = logits(0) - logits(1);
   const double p = phi(m / (sigma * (w.row(0) - w.row(1)).norm()));
   const auto zero_count_interval = [p](double n, double alpha) {
-    const double up = std::min(1.0 - std::pow(alpha * (1.0 - p) / 2.0, 1.0 / n), 1.0 - p);
-    const double down = std::min(1.0 - std::pow(alpha * p / 2.0, 1.0 / n), p);
-    return std::make_pair(p - down, p + up);
+    const double alpha_r = alpha * (1.0 - std::min(p, 1.0 - p));
+    const double u = 1.0 - std::pow(alpha_r / 2.0, 1.0 / n);
+    return std::make_pair(p - std::min(u, p), p + std::min(u, 1.0 - p));
   };
   const probust::isotropic_gaussian<double> noise(sigma);
   const auto r = probust::control_variate_estimator<>().estimate(model, x, noise);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include "probust/errors.hpp"
@@ -111,22 +112,82 @@ struct difference_interval {
   double upper = 1.0;   ///< upper confidence limit
 };
 
+/// Tango's score interval for the paired difference Δ = P(Y = 1, C = 0) − P(Y = 0, C = 1)
+/// from n pairs with `gained` (Y = 1, C = 0) and `lost` (Y = 0, C = 1) discordant ones:
+/// the Δ₀ ∈ [−1, 1] with |Z(Δ₀)| ≤ z = Φ⁻¹(1 − α/2), where
+///
+///     Z(Δ₀) = (gained − lost − nΔ₀) / √(n (2q̃ + Δ₀(1 − Δ₀))),
+///     q̃ = (√(B² − 4AC) − B) / (2A),  A = 2n,  B = −gained − lost + (2n − gained + lost)Δ₀,
+///     C = −lost·Δ₀(1 − Δ₀),
+///
+/// q̃ being the maximum-likelihood P(Y = 0, C = 1) under Δ = Δ₀. Z decreases in Δ₀; both
+/// ends are found by bisection to 1e-12. The paired analogue of Wilson's interval: shorter
+/// than the exact one, coverage close to (occasionally below) nominal. T. Tango,
+/// "Equivalence test and confidence interval for the difference in proportions for the
+/// paired-sample design", Statistics in Medicine 17 (1998) 891–908. Throws
+/// probust::invalid_argument if n = 0, gained + lost > n or confidence ∉ (0, 1).
+inline difference_interval tango_interval(std::uint64_t gained, std::uint64_t lost,
+                                          std::uint64_t n, double confidence) {
+  constexpr const char* fn = "probust::tango_interval";
+  if (gained > n || lost > n - gained) {
+    detail::throw_invalid_argument(fn, "gained + lost (" + std::to_string(gained) + " + " +
+                                           std::to_string(lost) + ") exceeds n (" +
+                                           std::to_string(n) + ")");
+  }
+  detail::check_proportion_arguments(gained, n, confidence, fn);
+  const double z = boost::math::quantile(boost::math::complement(
+      boost::math::normal_distribution<double>(), (1.0 - confidence) / 2.0));
+  const double b = static_cast<double>(gained), c = static_cast<double>(lost);
+  const double nn = static_cast<double>(n);
+  const auto score = [&](double delta) {
+    const double a2 = 2.0 * nn;
+    const double b2 = -b - c + (2.0 * nn - b + c) * delta;
+    const double c2 = -c * delta * (1.0 - delta);
+    const double q = (std::sqrt(std::max(0.0, b2 * b2 - 4.0 * a2 * c2)) - b2) / (2.0 * a2);
+    const double variance = nn * (2.0 * q + delta * (1.0 - delta));
+    const double numerator = b - c - nn * delta;
+    if (variance <= 0.0) {  // Δ₀ at a boundary of what the counts allow
+      if (numerator == 0.0) return 0.0;
+      return std::copysign(std::numeric_limits<double>::infinity(), numerator);
+    }
+    return numerator / std::sqrt(variance);
+  };
+  // The Δ₀ in [lo, hi] where the decreasing score crosses `level` (bisection).
+  const auto crossing = [&](double level, double lo, double hi) {
+    if (score(lo) <= level) return lo;
+    if (score(hi) >= level) return hi;
+    while (hi - lo > 1e-12) {
+      const double mid = 0.5 * (lo + hi);
+      (score(mid) > level ? lo : hi) = mid;
+    }
+    return 0.5 * (lo + hi);
+  };
+  const double estimate = (b - c) / nn;
+  return {crossing(z, -1.0, estimate), crossing(-z, estimate, 1.0)};
+}
+
 /// A confidence interval for Δ = P(Y = 1, C = 0) − P(Y = 0, C = 1) = E[Y] − E[C] from n
 /// paired binary observations (Y_j, C_j), of which `gained` have Y = 1, C = 0 and `lost`
-/// have Y = 0, C = 1 (the discordant pairs of McNemar's test). With [L₊, U₊] and [L₋, U₋]
-/// the `method` intervals of the discordant proportions q₊ and q₋ at levels 1 − α₊ and
-/// 1 − α₋, α₊ + α₋ = α,
+/// have Y = 0, C = 1 (the discordant pairs of McNemar's test), guaranteed to cover. Write Δ = r(2π − 1) with
+/// r = P(Y ≠ C) and π = P(Y = 1 | Y ≠ C). With [r_L, r_U] the `method` interval of
+/// m/n (m = gained + lost) at level 1 − α_r and, given m, [π_L, π_U] that of gained/m at
+/// level 1 − α_π ([0, 1] when m = 0), α_r + α_π = α, the box r ∈ [r_L, r_U],
+/// π ∈ [π_L, π_U] holds with probability ≥ 1 − α (Bonferroni; the π interval covers
+/// conditionally on m, hence unconditionally), and Δ lies in the image of the box,
 ///
-///     Δ ∈ [L₊ − min(U₋, c₋), min(U₊, c₊) − L₋].
+///     Δ ∈ [ (2π_L − 1)·(π_L ≥ ½ ? r_L : r_U),  (2π_U − 1)·(π_U ≥ ½ ? r_U : r_L) ],
 ///
-/// c₊ ≥ q₊ and c₋ ≥ q₋ are bounds known before sampling (1 when nothing is known; for a
-/// control variate C with known mean μ, q₊ ≤ P(C = 0) = 1 − μ and q₋ ≤ μ). The level is
-/// split in proportion to them, α± = α·c±/(c₊ + c₋), so a proportion that is known to be
-/// small costs no width (c± = 0: that proportion is 0, the other gets all of α). Both
-/// intervals hold together with probability ≥ 1 − α (Bonferroni), so with Clopper–Pearson
-/// the coverage is ≥ 1 − α for every joint distribution of (Y, C), at the price of some
-/// width when both kinds of discordance are frequent. With no discordant pair and no
-/// bounds the interval is [−U, U], U = 1 − (α/4)^{1/n} ≈ ln(4/α)/n.
+/// intersected with [−c₋, c₊]. c₊ ≥ P(Y = 1, C = 0) and c₋ ≥ P(Y = 0, C = 1) are bounds
+/// known before sampling (1 when nothing is known; for a control variate C with known mean
+/// μ, c₊ = 1 − μ and c₋ = μ). They also set the split: α_π = α·min(c₊, c₋)/(c₊ + c₋), so
+/// when one kind of discordance is known to be rare (μ near 0 or 1) all of α goes to r and
+/// the interval is as narrow as the plain binomial one. With Clopper–Pearson the coverage
+/// is ≥ 1 − α for every joint distribution of (Y, C); for Δ ≈ 0 the width is that of a
+/// normal interval of variance r/n at level 1 − α/2. With no discordant pair and no bounds
+/// the interval is [−U, U], U = 1 − (α/4)^{1/n} ≈ ln(4/α)/n. That is `method` =
+/// clopper_pearson; `method` = wilson gives instead tango_interval (the score interval,
+/// close to nominal coverage and up to ~2× shorter when both kinds of discordance occur)
+/// intersected with [−c₋, c₊].
 /// Throws probust::invalid_argument if n = 0, gained + lost > n, confidence ∉ (0, 1), or a
 /// bound is outside [0, 1] or both are 0.
 inline difference_interval paired_difference_interval(std::uint64_t gained, std::uint64_t lost,
@@ -147,18 +208,19 @@ inline difference_interval paired_difference_interval(std::uint64_t gained, std:
                                            std::to_string(gained_bound) + " and " +
                                            std::to_string(lost_bound));
   }
+  if (method == interval_method::wilson) {
+    const difference_interval score = tango_interval(gained, lost, n, confidence);
+    return {std::max(score.lower, -lost_bound), std::min(score.upper, gained_bound)};
+  }
   const double alpha = 1.0 - confidence;
-  // The interval of one discordant proportion at level 1 − α·weight, capped by its bound;
-  // [0, bound] when that level rounds to 1.
-  const auto bounded = [&](std::uint64_t count, double bound) {
-    const double level = 1.0 - alpha * bound / (gained_bound + lost_bound);
-    if (!(level < 1.0)) return proportion_interval{0.0, bound};
-    const proportion_interval i = binomial_interval(count, n, level, method);
-    return proportion_interval{std::min(i.lower, bound), std::min(i.upper, bound)};
-  };
-  const proportion_interval plus = bounded(gained, gained_bound);
-  const proportion_interval minus = bounded(lost, lost_bound);
-  return {plus.lower - minus.upper, plus.upper - minus.lower};
+  const double alpha_pi = alpha * std::min(gained_bound, lost_bound) / (gained_bound + lost_bound);
+  const std::uint64_t m = gained + lost;
+  const proportion_interval r = binomial_interval(m, n, 1.0 - (alpha - alpha_pi), method);
+  proportion_interval pi;  // [0, 1]
+  if (m > 0 && 1.0 - alpha_pi < 1.0) pi = binomial_interval(gained, m, 1.0 - alpha_pi, method);
+  const double low = 2.0 * pi.lower - 1.0, high = 2.0 * pi.upper - 1.0;
+  return {std::max(low * (low >= 0.0 ? r.lower : r.upper), -lost_bound),
+          std::min(high * (high >= 0.0 ? r.upper : r.lower), gained_bound)};
 }
 
 }  // namespace probust
