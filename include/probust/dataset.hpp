@@ -1,0 +1,479 @@
+#pragma once
+/// \file dataset.hpp
+/// The batch runner: every estimator at every point of a data set, on a pool of threads,
+/// with progress reporting, sharding and per-point error isolation. The rows it returns
+/// are reproducible bit for bit (all fields but the wall time `seconds`) whatever the
+/// thread count and the shard split. dataset_io.hpp writes and reads them (CSV, JSON Lines).
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <functional>
+#include <limits>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#if defined(_WIN32)
+#include <io.h>
+#elif defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>
+#endif
+
+#include "probust/errors.hpp"
+#include "probust/estimators/result.hpp"
+#include "probust/noise.hpp"
+#include "probust/random.hpp"
+
+namespace probust {
+
+/// The outcome of one (point, estimator) evaluation of run_dataset.
+enum class row_status {
+  ok,             ///< the estimate is valid and converged
+  not_converged,  ///< the estimate is valid but its budget ran out (result.converged false)
+  error           ///< the estimate threw, or returned a non-finite probability or bound
+};
+
+/// "ok", "not_converged" or "error" (the spelling of the `status` column of the files).
+inline const char* to_string(row_status status) noexcept {
+  switch (status) {
+    case row_status::ok:
+      return "ok";
+    case row_status::not_converged:
+      return "not_converged";
+    case row_status::error:
+      return "error";
+  }
+  return "error";
+}
+
+/// One (point, estimator) evaluation of run_dataset: which point and estimator, the
+/// result, the wall time and the status. Every field except `seconds` is reproducible
+/// bit for bit (see run_dataset).
+struct dataset_row {
+  /// options.first_id + the index of the point's row in `points`.
+  std::uint64_t point_id = 0;
+  /// The point's true label when labels were given, else −1.
+  int label = -1;
+  /// estimator.name() (authoritative; result.estimator may be "" for rows read from files).
+  std::string estimator;
+  /// σ of an isotropic_gaussian noise; NaN for other noise types.
+  double sigma = std::numeric_limits<double>::quiet_NaN();
+  /// The estimate; meaningful unless status == row_status::error (then it holds the
+  /// default values, or the non-finite result that caused the error).
+  robustness_result result{};
+  /// Wall time of this estimate in seconds: the only field that is not reproducible.
+  double seconds = 0.0;
+  /// ok; not_converged when !result.converged; error when the estimate threw or returned
+  /// a non-finite probability, lower or upper.
+  row_status status = row_status::ok;
+  /// The error text (e.what(), or "unknown exception") when status == error, else empty.
+  std::string message;
+};
+
+/// The progress of a run_dataset call, in points of the shard.
+struct dataset_progress {
+  std::size_t done = 0;          ///< points whose estimates are all finished
+  std::size_t total = 0;         ///< points of the shard
+  double elapsed_seconds = 0.0;  ///< wall time since the run started
+};
+
+/// Options of run_dataset. An aggregate; every member has its documented default.
+struct dataset_options {
+  /// Worker threads; 0 (default) = std::thread::hardware_concurrency() (at least 1).
+  /// Never more than the number of points of the shard. 1 runs everything on the calling
+  /// thread (no thread is started), for models that are not thread-safe.
+  unsigned threads = 0;
+  /// The shard this call evaluates, in [0, shard_count) (default 0).
+  std::size_t shard_index = 0;
+  /// Number of shards (default 1: all points). The n points are split into contiguous
+  /// blocks, shard i = rows [⌊i·n/N⌋, ⌊(i+1)·n/N⌋), so concatenating the rows of shards
+  /// 0, …, N−1 in order reproduces the unsharded run exactly.
+  std::size_t shard_count = 1;
+  /// The point id of row 0 of `points` (default 0); row i has id first_id + i. The id
+  /// selects the random stream of stochastic estimators, so a data set split over several
+  /// calls (or files) reproduces the single call when each part gets its true first_id.
+  std::uint64_t first_id = 0;
+  /// Called with the progress on the calling thread, at the start (done = 0), at most
+  /// every 100 ms while running, and once at the end (done == total); done never
+  /// decreases. If it throws, the workers finish their current point, are joined, and the
+  /// exception propagates out of run_dataset. Empty (default): see progress_bar.
+  std::function<void(const dataset_progress&)> progress;
+  /// When there is no progress callback: draw a progress bar on stderr (default true),
+  /// only if stderr is a terminal (never into a log file or a pipe).
+  bool progress_bar = true;
+};
+
+namespace detail {
+
+/// True if `estimator.estimate(model, x, noise, engine)` compiles with a
+/// probust::random_engine& and the estimator has `options().seed`: a stochastic
+/// estimator, which run_dataset gives the stream (seed, point id).
+template <class Estimator, class Model, class Vector, class Noise, class = void>
+struct takes_engine : std::false_type {};
+
+template <class Estimator, class Model, class Vector, class Noise>
+struct takes_engine<Estimator, Model, Vector, Noise,
+                    std::void_t<decltype(std::declval<const Estimator&>().estimate(
+                                    std::declval<Model&>(), std::declval<const Vector&>(),
+                                    std::declval<const Noise&>(), std::declval<random_engine&>())),
+                                decltype(std::declval<const Estimator&>().options().seed)>>
+    : std::true_type {};
+
+/// σ of an isotropic_gaussian noise, NaN for any other noise type.
+template <class Noise>
+double isotropic_sigma(const Noise&) noexcept {
+  return std::numeric_limits<double>::quiet_NaN();
+}
+template <class U>
+double isotropic_sigma(const isotropic_gaussian<U>& noise) noexcept {
+  return static_cast<double>(noise.sigma());
+}
+
+/// The first row of shard `index` of `count` over n rows: ⌊index·n/count⌋, computed
+/// without overflow for count < 2³².
+inline std::size_t shard_begin(std::size_t n, std::size_t index, std::size_t count) noexcept {
+  return index * (n / count) + index * (n % count) / count;
+}
+
+/// The message of the exception `error`: what() of a std::exception, else
+/// "unknown exception".
+inline std::string exception_message(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+/// Marks `row` as an error with the message of `error`.
+inline void set_error(dataset_row& row, const std::exception_ptr& error) {
+  row.status = row_status::error;
+  row.message = exception_message(error);
+}
+
+/// Fills result, status, message and seconds of `row` from `estimate()`, a call of one
+/// estimator at one point; an exception becomes an error row.
+template <class Estimate>
+void evaluate_row(dataset_row& row, Estimate&& estimate) noexcept {
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    row.result = estimate();
+    const robustness_result& r = row.result;
+    if (!(std::isfinite(r.probability) && std::isfinite(r.lower) && std::isfinite(r.upper))) {
+      row.status = row_status::error;
+      row.message =
+          "probust::run_dataset: the estimator returned a non-finite probability or "
+          "bound";
+    } else {
+      row.status = r.converged ? row_status::ok : row_status::not_converged;
+    }
+  } catch (...) {
+    set_error(row, std::current_exception());
+  }
+  row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+/// `estimator` at x: with the engine stream(options().seed, point_id) when it is
+/// stochastic (takes_engine), else estimate(model, x, noise).
+template <class Estimator, class Model, class T, class Noise>
+robustness_result estimate_at(const Estimator& estimator, Model& model,
+                              const Eigen::Matrix<T, Eigen::Dynamic, 1>& x, const Noise& noise,
+                              std::uint64_t point_id) {
+  if constexpr (takes_engine<Estimator, Model, Eigen::Matrix<T, Eigen::Dynamic, 1>, Noise>::value) {
+    random_engine engine = stream(estimator.options().seed, point_id);
+    return estimator.estimate(model, x, noise, engine);
+  } else {
+    return estimator.estimate(model, x, noise);
+  }
+}
+
+/// True if stderr is a terminal (always false where this cannot be asked).
+inline bool stderr_is_terminal() noexcept {
+#if defined(_WIN32)
+  return _isatty(_fileno(stderr)) != 0;
+#elif defined(__unix__) || defined(__APPLE__)
+  return isatty(fileno(stderr)) != 0;
+#else
+  return false;
+#endif
+}
+
+/// A duration for the progress bar: "12 s", "3 min 20 s", "2 h 05 min".
+inline std::string format_duration(double seconds) {
+  const long long s = static_cast<long long>(seconds + 0.5);
+  char text[48];
+  if (s < 60) {
+    std::snprintf(text, sizeof text, "%lld s", s);
+  } else if (s < 3600) {
+    std::snprintf(text, sizeof text, "%lld min %02lld s", s / 60, s % 60);
+  } else {
+    std::snprintf(text, sizeof text, "%lld h %02lld min", s / 3600, s % 3600 / 60);
+  }
+  return text;
+}
+
+/// The default progress display: `\rprobust: [=====>    ]  45%  450/1000 points  12 s
+/// elapsed  ~15 s left` redrawn in place on stderr (padded with spaces to the length of
+/// the previous line), with a newline after the final state.
+class progress_bar {
+ public:
+  void operator()(const dataset_progress& p) {
+    constexpr std::size_t width = 20;
+    const double fraction =
+        p.total == 0 ? 1.0 : static_cast<double>(p.done) / static_cast<double>(p.total);
+    const auto filled = static_cast<std::size_t>(fraction * width);
+    std::string bar(width, ' ');
+    std::fill(bar.begin(), bar.begin() + static_cast<std::ptrdiff_t>(filled), '=');
+    if (filled < width) bar[filled] = '>';
+    std::string left;
+    if (p.done > 0 && p.done < p.total) {
+      left = "  ~" + format_duration(p.elapsed_seconds / fraction - p.elapsed_seconds) + " left";
+    }
+    char text[256];
+    std::snprintf(text, sizeof text, "probust: [%s] %3d%%  %zu/%zu points  %s elapsed%s",
+                  bar.c_str(), static_cast<int>(fraction * 100.0), p.done, p.total,
+                  format_duration(p.elapsed_seconds).c_str(), left.c_str());
+    std::string line = text;
+    const std::size_t length = line.size();
+    if (length < previous_length_) line.append(previous_length_ - length, ' ');
+    previous_length_ = length;
+    std::fprintf(stderr, "\r%s%s", line.c_str(), p.done == p.total ? "\n" : "");
+    std::fflush(stderr);
+  }
+
+ private:
+  std::size_t previous_length_ = 0;
+};
+
+/// Reports progress through options.progress or the stderr bar (or not at all), at most
+/// once per 100 ms except for the first and the final report.
+class progress_reporter {
+ public:
+  progress_reporter(const dataset_options& options, std::size_t total)
+      : callback_(options.progress),
+        draw_bar_(!options.progress && options.progress_bar && stderr_is_terminal()),
+        total_(total),
+        start_(clock::now()) {}
+
+  /// Reports `done` if it is new and 100 ms have passed since the last report (or it is
+  /// the first report).
+  void update(std::size_t done) {
+    const clock::time_point now = clock::now();
+    if (reported_ && (done == last_done_ || now - last_report_ < interval)) return;
+    report(done, now);
+  }
+
+  /// The final report, done == total (unless that was already reported).
+  void finish() {
+    if (!reported_ || last_done_ != total_) report(total_, clock::now());
+  }
+
+ private:
+  using clock = std::chrono::steady_clock;
+  static constexpr std::chrono::milliseconds interval{100};
+
+  void report(std::size_t done, clock::time_point now) {
+    reported_ = true;
+    last_done_ = done;
+    last_report_ = now;
+    const dataset_progress p{done, total_, std::chrono::duration<double>(now - start_).count()};
+    if (callback_) {
+      callback_(p);
+    } else if (draw_bar_) {
+      bar_(p);
+    }
+  }
+
+  const std::function<void(const dataset_progress&)>& callback_;  // the user's, not a copy
+  bool draw_bar_;
+  progress_bar bar_;
+  std::size_t total_;
+  clock::time_point start_;
+  clock::time_point last_report_{};
+  std::size_t last_done_ = 0;
+  bool reported_ = false;
+};
+
+/// Runs `work(i)` (which must not throw) for i = 0, …, count − 1 on `threads` workers
+/// that take the next i from an atomic counter, while the calling thread reports the
+/// progress. threads == 1 runs on the calling thread. If a progress report throws, the
+/// workers stop after their current item, are joined, and the exception propagates.
+inline void run_parallel(std::size_t count, unsigned threads, const dataset_options& options,
+                         const std::function<void(std::size_t)>& work) {
+  progress_reporter reporter(options, count);
+  reporter.update(0);
+  if (threads <= 1) {
+    for (std::size_t i = 0; i < count; ++i) {
+      work(i);
+      reporter.update(i + 1);
+    }
+    reporter.finish();
+    return;
+  }
+
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> done{0};
+  std::atomic<bool> stop{false};
+  std::mutex mutex;
+  std::condition_variable finished;
+  // Joins the workers on every exit path (normal, a throwing report, a failed spawn).
+  struct thread_pool {
+    std::atomic<bool>& stop_flag;
+    std::vector<std::thread> running;
+    ~thread_pool() {
+      stop_flag = true;
+      for (std::thread& t : running) t.join();
+    }
+  } pool{stop, {}};
+  const auto worker = [&] {
+    while (!stop) {
+      const std::size_t i = next.fetch_add(1);
+      if (i >= count) return;
+      work(i);
+      if (done.fetch_add(1) + 1 == count) {
+        const std::lock_guard<std::mutex> lock(mutex);
+        finished.notify_one();
+      }
+    }
+  };
+  pool.running.reserve(threads);
+  for (unsigned t = 0; t < threads; ++t) pool.running.emplace_back(worker);
+
+  std::unique_lock<std::mutex> lock(mutex);
+  while (done < count) {
+    finished.wait_for(lock, std::chrono::milliseconds(100), [&] { return done >= count; });
+    lock.unlock();
+    reporter.update(done);
+    lock.lock();
+  }
+  lock.unlock();
+  reporter.finish();
+}
+
+}  // namespace detail
+
+/// Evaluates every estimator at every point of one shard of a data set:
+///
+///     for each point x_i (row i of `points`) in the shard, for each estimator e:
+///         row = e.estimate(model, x_i, noise)        (or with an engine, see below)
+///
+/// `points` holds one point per row (n × d, as read from a CSV file); `labels` is empty
+/// or holds the true label of each row (copied into the rows, not used otherwise).
+///
+/// Rows. The result has exactly one row per (point of the shard, estimator), ordered by
+/// point id and then by the order of the estimators in the call — never a missing row.
+///
+/// Reproducibility. A stochastic estimator (one with `estimate(model, x, noise, engine)`
+/// and `options().seed`: monte_carlo, mmse, mmse_mv_sigmoid, control_variate) gets the
+/// engine probust::stream(options().seed, point id) at each point; the others are called
+/// as estimate(model, x, noise). So every field except `seconds` is bit-identical for
+/// any thread count and any shard split (the concatenation of shards 0, …, N−1 is the
+/// unsharded run), and a row equals the direct call
+/// `e.estimate(model, x, noise, probust::stream(e.options().seed, id))`. Two stochastic
+/// estimators with the same seed see the same noise stream at a point (common random
+/// numbers, which makes their differences less noisy); give them different seeds for
+/// independent noise.
+///
+/// Threads. Workers (options.threads, see dataset_options) take the next point from an
+/// atomic counter and write its rows into preallocated slots; the calling thread waits
+/// and reports progress. The model and the estimators are used concurrently from several
+/// threads through the references passed here (`model` with the constness it is passed
+/// with): their call operators and `estimate` must be thread-safe for concurrent calls
+/// (true of probust's models and estimators); use threads = 1 otherwise.
+///
+/// Errors. An exception from an estimate (std::exception: its what(); anything else:
+/// "unknown exception") or a non-finite probability or bound becomes a row with status
+/// error and the message; the run continues. A non-finite input row therefore gives error
+/// rows (the estimators reject it). Argument errors of the call itself throw
+/// probust::invalid_argument with a message starting "probust::run_dataset": shard_count
+/// == 0, shard_index ≥ shard_count, labels neither empty nor one per row, points with
+/// rows but no columns, a noise of another dimension than the points. An exception from
+/// the progress callback stops the run (workers finish their current point and are
+/// joined) and propagates.
+template <class Model, class T, class Noise, class... Estimators>
+std::vector<dataset_row> run_dataset(Model&& model,
+                                     const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>& points,
+                                     const std::vector<int>& labels, const Noise& noise,
+                                     const dataset_options& options,
+                                     const Estimators&... estimators) {
+  static_assert(sizeof...(Estimators) > 0, "probust::run_dataset: give at least one estimator");
+  constexpr const char* fn = "probust::run_dataset";
+  constexpr std::size_t k = sizeof...(Estimators);
+  const auto n = static_cast<std::size_t>(points.rows());
+  if (options.shard_count == 0) detail::throw_invalid_argument(fn, "shard_count must be >= 1");
+  if (options.shard_index >= options.shard_count) {
+    detail::throw_invalid_argument(fn, "shard_index " + std::to_string(options.shard_index) +
+                                           " is not below shard_count " +
+                                           std::to_string(options.shard_count));
+  }
+  if (!labels.empty() && labels.size() != n) {
+    detail::throw_invalid_argument(fn, "labels has " + std::to_string(labels.size()) +
+                                           " entries but points has " + std::to_string(n) +
+                                           " rows");
+  }
+  if (n > 0 && points.cols() == 0) detail::throw_invalid_argument(fn, "points has no columns");
+  if (n > 0) noise.check_dimension(points.cols(), fn);
+
+  const std::size_t begin = detail::shard_begin(n, options.shard_index, options.shard_count);
+  const std::size_t end = detail::shard_begin(n, options.shard_index + 1, options.shard_count);
+  const std::size_t count = end - begin;
+  const char* const names[k] = {estimators.name()...};
+  const double sigma = detail::isotropic_sigma(noise);
+  std::vector<dataset_row> rows(count * k);
+  for (std::size_t i = 0; i < count; ++i) {
+    for (std::size_t j = 0; j < k; ++j) {
+      dataset_row& row = rows[i * k + j];
+      row.point_id = options.first_id + (begin + i);
+      row.label = labels.empty() ? -1 : labels[begin + i];
+      row.estimator = names[j];
+      row.sigma = sigma;
+    }
+  }
+
+  // All rows of point i of the shard; never throws (failures become error rows).
+  const auto evaluate_point = [&](std::size_t i) noexcept {
+    dataset_row* out = rows.data() + i * k;
+    const std::uint64_t id = out[0].point_id;
+    Eigen::Matrix<T, Eigen::Dynamic, 1> x;
+    try {
+      x = points.row(static_cast<Eigen::Index>(begin + i)).transpose();
+    } catch (...) {
+      for (std::size_t j = 0; j < k; ++j) detail::set_error(out[j], std::current_exception());
+      return;
+    }
+    std::size_t j = 0;
+    (detail::evaluate_row(out[j++],
+                          [&] { return detail::estimate_at(estimators, model, x, noise, id); }),
+     ...);
+  };
+
+  unsigned threads = options.threads != 0 ? options.threads : std::thread::hardware_concurrency();
+  threads = static_cast<unsigned>(std::min<std::size_t>(std::max(threads, 1U), count));
+  detail::run_parallel(count, threads, options, evaluate_point);
+  return rows;
+}
+
+/// run_dataset without labels (every row has label −1).
+template <class Model, class T, class Noise, class... Estimators>
+std::vector<dataset_row> run_dataset(Model&& model,
+                                     const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>& points,
+                                     const Noise& noise, const dataset_options& options,
+                                     const Estimators&... estimators) {
+  return run_dataset(std::forward<Model>(model), points, std::vector<int>{}, noise, options,
+                     estimators...);
+}
+
+}  // namespace probust

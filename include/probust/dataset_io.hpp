@@ -1,0 +1,727 @@
+#pragma once
+/// \file dataset_io.hpp
+/// The rows of run_dataset as CSV (RFC 4180) and JSON Lines, written so that they read
+/// back bit for bit, and the readers of exactly these files. The schema (one list of
+/// columns for both formats) is documented in docs/dataset_format.md.
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <istream>
+#include <limits>
+#include <locale>
+#include <ostream>
+#include <sstream>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "probust/dataset.hpp"
+#include "probust/errors.hpp"
+#include "probust/estimators/result.hpp"
+#include "probust/model.hpp"
+
+namespace probust {
+
+/// The columns of the CSV header and the keys of the JSON Lines objects, in the order
+/// in which the writers write them.
+inline constexpr std::array<const char*, 18> dataset_columns = {
+    "point_id", "label",    "estimator",          "sigma",   "predicted_class", "probability",
+    "lower",    "upper",    "complement",         "error",   "converged",       "model_evaluations",
+    "samples",  "jacobian", "variance_reduction", "seconds", "status",          "message"};
+
+namespace detail {
+
+/// Column indices, in the order of dataset_columns.
+enum dataset_column : std::size_t {
+  col_point_id,
+  col_label,
+  col_estimator,
+  col_sigma,
+  col_predicted_class,
+  col_probability,
+  col_lower,
+  col_upper,
+  col_complement,
+  col_error,
+  col_converged,
+  col_model_evaluations,
+  col_samples,
+  col_jacobian,
+  col_variance_reduction,
+  col_seconds,
+  col_status,
+  col_message
+};
+
+/// What a value is in JSON (CSV does not distinguish): a string, a number, a literal
+/// true/false, or null (an empty CSV field).
+enum class field_kind { string, number, literal, null };
+
+/// One field of a row, as text (the CSV spelling) and kind.
+struct dataset_field {
+  field_kind kind = field_kind::null;
+  std::string text;
+};
+
+using dataset_fields = std::array<dataset_field, dataset_columns.size()>;
+
+/// An unsigned or signed integer field.
+template <class Integer>
+dataset_field integer_field(Integer value) {
+  return {field_kind::number, std::to_string(value)};
+}
+
+/// A double field: 17 significant digits in the classic locale (reads back
+/// bit-identically); NaN → null; ±inf → the string "inf" / "-inf".
+inline dataset_field real_field(double value) {
+  if (std::isnan(value)) return {};
+  if (std::isinf(value)) return {field_kind::string, value > 0 ? "inf" : "-inf"};
+  std::ostringstream out;
+  out.imbue(std::locale::classic());
+  out.precision(std::numeric_limits<double>::max_digits10);
+  out << value;
+  return {field_kind::number, out.str()};
+}
+
+/// The file spelling of a jacobian_source.
+inline const char* jacobian_name(jacobian_source source) noexcept {
+  switch (source) {
+    case jacobian_source::user:
+      return "user";
+    case jacobian_source::finite_difference:
+      return "finite_difference";
+    case jacobian_source::not_used:
+      return "not_used";
+  }
+  return "not_used";
+}
+
+/// The fields of `row` in the order of dataset_columns.
+inline dataset_fields row_fields(const dataset_row& row) {
+  const robustness_result& r = row.result;
+  const auto literal = [](bool b) {
+    return dataset_field{field_kind::literal, b ? "true" : "false"};
+  };
+  const auto text = [](std::string s) { return dataset_field{field_kind::string, std::move(s)}; };
+  return {integer_field(row.point_id),
+          row.label == -1 ? dataset_field{} : integer_field(row.label),
+          text(row.estimator),
+          real_field(row.sigma),
+          integer_field(r.predicted_class),
+          real_field(r.probability),
+          real_field(r.lower),
+          real_field(r.upper),
+          real_field(r.complement),
+          real_field(r.error),
+          literal(r.converged),
+          integer_field(r.model_evaluations),
+          integer_field(r.samples),
+          text(jacobian_name(r.jacobian)),
+          real_field(r.variance_reduction),
+          real_field(row.seconds),
+          text(to_string(row.status)),
+          text(row.message)};
+}
+
+/// `text` as a CSV field: quoted (quotes doubled) when it contains a comma, a quote, a
+/// carriage return or a newline (RFC 4180), else as is.
+inline void write_csv_field(std::ostream& out, const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) {
+    out << text;
+    return;
+  }
+  out << '"';
+  for (const char c : text) {
+    if (c == '"') out << '"';
+    out << c;
+  }
+  out << '"';
+}
+
+/// `text` as a JSON string: quoted, with quote and backslash escaped and control
+/// characters as \uXXXX; other bytes (UTF-8) as they are.
+inline void write_json_string(std::ostream& out, const std::string& text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out << '"';
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out << '\\' << c;
+    } else if (byte < 0x20) {
+      out << "\\u00" << hex[byte >> 4] << hex[byte & 0xf];
+    } else {
+      out << c;
+    }
+  }
+  out << '"';
+}
+
+/// Throws probust::invalid_argument "<source>:<line>: <problem>".
+[[noreturn]] inline void throw_file_error(const std::string& source, std::size_t line,
+                                          const std::string& problem) {
+  throw invalid_argument(source + ":" + std::to_string(line) + ": " + problem);
+}
+
+/// Where a reader is: the file name and the line, for error messages.
+struct read_location {
+  const std::string& source;
+  std::size_t line;
+
+  [[noreturn]] void fail(const std::string& problem) const {
+    throw_file_error(source, line, problem);
+  }
+  [[noreturn]] void fail(std::size_t column, const std::string& problem) const {
+    fail(std::string("column '") + dataset_columns[column] + "': " + problem);
+  }
+};
+
+/// An integer field (decimal, no sign for unsigned types), exactly as written.
+template <class Integer>
+Integer parse_integer(const std::string& text, std::size_t column, const read_location& at) {
+  Integer value{};
+  const char* last = text.data() + text.size();
+  const auto [end, error] = std::from_chars(text.data(), last, value);
+  if (error == std::errc::result_out_of_range) at.fail(column, "'" + text + "' is out of range");
+  if (error != std::errc() || end != last || text.empty()) {
+    at.fail(column, "'" + text + "' is not an integer");
+  }
+  return value;
+}
+
+/// A double field: empty → NaN, "inf" / "-inf", else a decimal number read exactly (the
+/// correctly rounded value, in the classic locale).
+inline double parse_real(const std::string& text, std::size_t column, const read_location& at) {
+  if (text.empty()) return std::numeric_limits<double>::quiet_NaN();
+  if (text == "inf") return std::numeric_limits<double>::infinity();
+  if (text == "-inf") return -std::numeric_limits<double>::infinity();
+  const auto not_a_number = [&] { at.fail(column, "'" + text + "' is not a number"); };
+  if (text.find_first_not_of("0123456789+-.eE") != std::string::npos) not_a_number();
+  double value = 0.0;
+#if defined(__cpp_lib_to_chars)
+  const char* last = text.data() + text.size();
+  const auto [end, error] = std::from_chars(text.data(), last, value);
+  if (error != std::errc() || end != last) not_a_number();
+#else
+  std::istringstream in(text);
+  in.imbue(std::locale::classic());
+  in >> value;
+  if (in.fail() || in.peek() != std::istringstream::traits_type::eof()) not_a_number();
+#endif
+  return value;
+}
+
+/// Sets the member of `row` that column `column` holds from its CSV spelling `text`.
+inline void set_row_field(dataset_row& row, std::size_t column, const std::string& text,
+                          const read_location& at) {
+  robustness_result& r = row.result;
+  switch (static_cast<dataset_column>(column)) {
+    case col_point_id:
+      row.point_id = parse_integer<std::uint64_t>(text, column, at);
+      break;
+    case col_label:
+      row.label = text.empty() ? -1 : parse_integer<int>(text, column, at);
+      break;
+    case col_estimator:
+      row.estimator = text;
+      break;
+    case col_sigma:
+      row.sigma = parse_real(text, column, at);
+      break;
+    case col_predicted_class:
+      r.predicted_class = parse_integer<int>(text, column, at);
+      break;
+    case col_probability:
+      r.probability = parse_real(text, column, at);
+      break;
+    case col_lower:
+      r.lower = parse_real(text, column, at);
+      break;
+    case col_upper:
+      r.upper = parse_real(text, column, at);
+      break;
+    case col_complement:
+      r.complement = parse_real(text, column, at);
+      break;
+    case col_error:
+      r.error = parse_real(text, column, at);
+      break;
+    case col_converged:
+      if (text != "true" && text != "false") at.fail(column, "'" + text + "' is not true or false");
+      r.converged = text == "true";
+      break;
+    case col_model_evaluations:
+      r.model_evaluations = parse_integer<std::uint64_t>(text, column, at);
+      break;
+    case col_samples:
+      r.samples = parse_integer<std::uint64_t>(text, column, at);
+      break;
+    case col_jacobian:
+      if (text == "user") {
+        r.jacobian = jacobian_source::user;
+      } else if (text == "finite_difference") {
+        r.jacobian = jacobian_source::finite_difference;
+      } else if (text == "not_used") {
+        r.jacobian = jacobian_source::not_used;
+      } else {
+        at.fail(column, "'" + text + "' is not one of user, finite_difference, not_used");
+      }
+      break;
+    case col_variance_reduction:
+      r.variance_reduction = parse_real(text, column, at);
+      break;
+    case col_seconds:
+      row.seconds = parse_real(text, column, at);
+      break;
+    case col_status:
+      if (text == "ok") {
+        row.status = row_status::ok;
+      } else if (text == "not_converged") {
+        row.status = row_status::not_converged;
+      } else if (text == "error") {
+        row.status = row_status::error;
+      } else {
+        at.fail(column, "'" + text + "' is not one of ok, not_converged, error");
+      }
+      break;
+    case col_message:
+      row.message = text;
+      break;
+  }
+}
+
+/// Null if `value` has a JSON kind the writer uses for column `column`, else what was
+/// expected: strings for the text columns, numbers (or null for a missing label),
+/// true/false, and a number, null, "inf" or "-inf" for doubles.
+inline const char* json_kind_mismatch(std::size_t column, const dataset_field& value) {
+  const field_kind k = value.kind;
+  switch (static_cast<dataset_column>(column)) {
+    case col_estimator:
+    case col_jacobian:
+    case col_status:
+    case col_message:
+      return k == field_kind::string ? nullptr : "expected a string";
+    case col_label:
+      return k == field_kind::number || k == field_kind::null ? nullptr
+                                                              : "expected an integer or null";
+    case col_converged:
+      return k == field_kind::literal ? nullptr : "expected true or false";
+    case col_sigma:
+    case col_probability:
+    case col_lower:
+    case col_upper:
+    case col_complement:
+    case col_error:
+    case col_variance_reduction:
+    case col_seconds:
+      return k == field_kind::number || k == field_kind::null ||
+                     (k == field_kind::string && (value.text == "inf" || value.text == "-inf"))
+                 ? nullptr
+                 : "expected a number, null, \"inf\" or \"-inf\"";
+    default:
+      return k == field_kind::number ? nullptr : "expected an integer";
+  }
+}
+
+/// The index of `name` in dataset_columns, or dataset_columns.size() if it is none.
+inline std::size_t column_index(const std::string& name) noexcept {
+  for (std::size_t i = 0; i < dataset_columns.size(); ++i) {
+    if (name == dataset_columns[i]) return i;
+  }
+  return dataset_columns.size();
+}
+
+/// Reads the CSV record that starts with `line` (line number `at.line`) into `fields`,
+/// reading further lines while a quoted field spans a newline (`last_line` is then the
+/// number of the record's last line). A '\r' ending a line outside quotes is a CRLF line
+/// end and is dropped; inside quotes it is data.
+inline void parse_csv_record(std::istream& in, std::string line, const read_location& at,
+                             std::size_t& last_line, std::vector<std::string>& fields) {
+  enum class state { field_start, unquoted, quoted, closing_quote } s = state::field_start;
+  fields.assign(1, std::string());
+  last_line = at.line;
+  std::size_t i = 0;
+  for (;;) {
+    if (i == line.size()) {
+      if (s != state::quoted) return;
+      if (!std::getline(in, line)) at.fail("unterminated quoted field");
+      ++last_line;
+      fields.back() += '\n';
+      i = 0;
+      continue;
+    }
+    const char c = line[i++];
+    switch (s) {
+      case state::field_start:
+        if (c == '"') {
+          s = state::quoted;
+          break;
+        }
+        s = state::unquoted;
+        [[fallthrough]];
+      case state::unquoted:
+        if (c == '\r' && i == line.size()) return;  // a CRLF line end
+        if (c == ',') {
+          fields.emplace_back();
+          s = state::field_start;
+        } else if (c == '"') {
+          at.fail("a quote inside an unquoted field");
+        } else {
+          fields.back() += c;
+        }
+        break;
+      case state::quoted:
+        if (c == '"') {
+          s = state::closing_quote;
+        } else {
+          fields.back() += c;
+        }
+        break;
+      case state::closing_quote:
+        if (c == '"') {  // a doubled quote
+          fields.back() += '"';
+          s = state::quoted;
+        } else if (c == ',') {
+          fields.emplace_back();
+          s = state::field_start;
+        } else if (c == '\r' && i == line.size()) {  // a CRLF line end
+          return;
+        } else {
+          at.fail("a character after the closing quote of a field");
+        }
+        break;
+    }
+  }
+}
+
+/// True if `line` is empty or only spaces, tabs and a carriage return.
+inline bool is_blank(const std::string& line) noexcept {
+  return line.find_first_not_of(" \t\r") == std::string::npos;
+}
+
+/// A parser of one JSON Lines object: flat, string keys, values that are strings,
+/// numbers, true, false or null.
+class json_line_parser {
+ public:
+  json_line_parser(const std::string& line, const read_location& at) : line_(line), at_(at) {}
+
+  /// The object as (key, value) pairs in the order of the line.
+  std::vector<std::pair<std::string, dataset_field>> parse() {
+    std::vector<std::pair<std::string, dataset_field>> members;
+    expect('{', "'{' at the start of the line");
+    skip_space();
+    if (peek() == '}') {
+      ++pos_;
+    } else {
+      for (;;) {
+        skip_space();
+        if (peek() != '"') at_.fail("expected a quoted key");
+        ++pos_;
+        std::string key = parse_string();
+        expect(':', "':' after key '" + key + "'");
+        skip_space();
+        dataset_field value = parse_value(key);
+        members.emplace_back(std::move(key), std::move(value));
+        skip_space();
+        if (peek() == '}') {
+          ++pos_;
+          break;
+        }
+        expect(',', "',' or '}' after the value of '" + members.back().first + "'");
+      }
+    }
+    skip_space();
+    if (pos_ != line_.size()) at_.fail("unexpected text after the object");
+    return members;
+  }
+
+ private:
+  char peek() const noexcept { return pos_ < line_.size() ? line_[pos_] : '\0'; }
+
+  void skip_space() noexcept {
+    while (pos_ < line_.size() &&
+           (line_[pos_] == ' ' || line_[pos_] == '\t' || line_[pos_] == '\r')) {
+      ++pos_;
+    }
+  }
+
+  // Skips space, then requires the character c (`what` describes it in the error).
+  void expect(char c, const std::string& what) {
+    skip_space();
+    if (peek() != c) at_.fail("expected " + what);
+    ++pos_;
+  }
+
+  // A string whose opening quote has been read, up to and including its closing quote.
+  std::string parse_string() {
+    std::string out;
+    for (;;) {
+      if (pos_ >= line_.size()) at_.fail("unterminated string");
+      const char c = line_[pos_++];
+      if (c == '"') return out;
+      if (static_cast<unsigned char>(c) < 0x20) at_.fail("unescaped control character in a string");
+      if (c != '\\') {
+        out += c;
+        continue;
+      }
+      if (pos_ >= line_.size()) at_.fail("unterminated string");
+      const char e = line_[pos_++];
+      switch (e) {
+        case '"':
+        case '\\':
+        case '/':
+          out += e;
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'u':
+          append_utf8(out, parse_code_point());
+          break;
+        default:
+          at_.fail(std::string("invalid escape '\\") + e + "' in a string");
+      }
+    }
+  }
+
+  // The code point of a \u escape whose "\u" has been read; a surrogate pair is combined.
+  std::uint32_t parse_code_point() {
+    std::uint32_t unit = parse_hex4();
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      if (line_.compare(pos_, 2, "\\u") != 0) at_.fail("unpaired surrogate in a \\u escape");
+      pos_ += 2;
+      const std::uint32_t low = parse_hex4();
+      if (low < 0xdc00 || low > 0xdfff) at_.fail("unpaired surrogate in a \\u escape");
+      return 0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00);
+    }
+    if (unit >= 0xdc00 && unit <= 0xdfff) at_.fail("unpaired surrogate in a \\u escape");
+    return unit;
+  }
+
+  // Four hexadecimal digits.
+  std::uint32_t parse_hex4() {
+    std::uint32_t value = 0;
+    for (int i = 0; i < 4; ++i, ++pos_) {
+      const char c = peek();
+      value <<= 4;
+      if (c >= '0' && c <= '9') {
+        value |= static_cast<std::uint32_t>(c - '0');
+      } else if (c >= 'a' && c <= 'f') {
+        value |= static_cast<std::uint32_t>(c - 'a' + 10);
+      } else if (c >= 'A' && c <= 'F') {
+        value |= static_cast<std::uint32_t>(c - 'A' + 10);
+      } else {
+        at_.fail("a \\u escape needs four hexadecimal digits");
+      }
+    }
+    return value;
+  }
+
+  // Appends the UTF-8 encoding of code point cp.
+  static void append_utf8(std::string& out, std::uint32_t cp) {
+    const auto byte = [&](std::uint32_t b) { out += static_cast<char>(b); };
+    if (cp < 0x80) {
+      byte(cp);
+    } else if (cp < 0x800) {
+      byte(0xc0 | (cp >> 6));
+      byte(0x80 | (cp & 0x3f));
+    } else if (cp < 0x10000) {
+      byte(0xe0 | (cp >> 12));
+      byte(0x80 | ((cp >> 6) & 0x3f));
+      byte(0x80 | (cp & 0x3f));
+    } else {
+      byte(0xf0 | (cp >> 18));
+      byte(0x80 | ((cp >> 12) & 0x3f));
+      byte(0x80 | ((cp >> 6) & 0x3f));
+      byte(0x80 | (cp & 0x3f));
+    }
+  }
+
+  // A value: a string, true, false, null, or a number token (checked later by the column).
+  dataset_field parse_value(const std::string& key) {
+    if (peek() == '"') {
+      ++pos_;
+      return {field_kind::string, parse_string()};
+    }
+    for (const char* word : {"true", "false", "null"}) {
+      const std::size_t length = std::char_traits<char>::length(word);
+      if (line_.compare(pos_, length, word) == 0) {
+        pos_ += length;
+        if (word[0] == 'n') return {};
+        return {field_kind::literal, word};
+      }
+    }
+    const std::size_t start = pos_;
+    while (pos_ < line_.size() &&
+           std::string("0123456789+-.eE").find(line_[pos_]) != std::string::npos) {
+      ++pos_;
+    }
+    if (pos_ == start) at_.fail("expected a value for '" + key + "'");
+    return {field_kind::number, line_.substr(start, pos_ - start)};
+  }
+
+  const std::string& line_;
+  const read_location& at_;
+  std::size_t pos_ = 0;
+};
+
+}  // namespace detail
+
+/// Writes `rows` as CSV: a header line with dataset_columns (unless `header` is false,
+/// for appending to a file that has one), then one line per row, fields separated by
+/// commas and quoted per RFC 4180 when they contain a comma, quote or line break; lines
+/// end in "\n". Doubles have 17 significant digits (they read back bit-identically);
+/// NaN (sigma of a non-isotropic noise) and label −1 are empty fields; ±inf are `inf`
+/// and `-inf`; booleans `true`/`false`. Independent of the stream's locale. Check the
+/// stream's state for write errors.
+inline void write_csv(std::ostream& out, const std::vector<dataset_row>& rows, bool header = true) {
+  if (header) {
+    for (std::size_t i = 0; i < dataset_columns.size(); ++i) {
+      out << (i ? "," : "") << dataset_columns[i];
+    }
+    out << '\n';
+  }
+  for (const dataset_row& row : rows) {
+    const detail::dataset_fields fields = detail::row_fields(row);
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      if (i) out << ',';
+      detail::write_csv_field(out, fields[i].text);
+    }
+    out << '\n';
+  }
+}
+
+/// Writes `rows` as JSON Lines: one flat object per row and line, with the keys of
+/// dataset_columns in that order. Numbers as in write_csv (17 significant digits);
+/// NaN (sigma of a non-isotropic noise) and label −1 are null; ±inf, which JSON numbers
+/// cannot express, are the strings "inf" and "-inf"; booleans true/false; strings
+/// escaped (quote, backslash, control characters as \uXXXX). Independent of the stream's
+/// locale. Check the stream's state for write errors.
+inline void write_jsonl(std::ostream& out, const std::vector<dataset_row>& rows) {
+  for (const dataset_row& row : rows) {
+    const detail::dataset_fields fields = detail::row_fields(row);
+    out << '{';
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      out << (i ? ",\"" : "\"") << dataset_columns[i] << "\":";
+      switch (fields[i].kind) {
+        case detail::field_kind::string:
+          detail::write_json_string(out, fields[i].text);
+          break;
+        case detail::field_kind::null:
+          out << "null";
+          break;
+        default:
+          out << fields[i].text;
+          break;
+      }
+    }
+    out << "}\n";
+  }
+}
+
+/// Reads rows written by write_csv (with its header; the columns may come in any order;
+/// CRLF line ends are accepted too). Blank lines at the end are ignored. result.estimator is ""
+/// (the `estimator` member holds the name). Throws probust::invalid_argument "<source>:<line>:
+/// <problem>" for a missing, unknown or repeated header column, a line with the wrong number of
+/// fields, a value that does not parse (e.g. "results.csv:17: column 'probability': 'abc' is not a
+/// number"), a bad quote, or a blank line before the end.
+inline std::vector<dataset_row> read_csv(std::istream& in, const std::string& source) {
+  std::vector<dataset_row> rows;
+  std::string line;
+  std::vector<std::string> fields;
+  if (!std::getline(in, line)) detail::throw_file_error(source, 1, "missing header line");
+  std::size_t last_line = 1;
+  detail::parse_csv_record(in, std::move(line), {source, 1}, last_line, fields);
+  std::vector<std::size_t> columns;  // columns[i] = the dataset column of field i
+  std::vector<bool> seen(dataset_columns.size(), false);
+  for (const std::string& name : fields) {
+    const std::size_t c = detail::column_index(name);
+    if (c == dataset_columns.size())
+      detail::throw_file_error(source, 1, "unknown column '" + name + "'");
+    if (seen[c]) detail::throw_file_error(source, 1, "column '" + name + "' appears twice");
+    seen[c] = true;
+    columns.push_back(c);
+  }
+  for (std::size_t c = 0; c < dataset_columns.size(); ++c) {
+    if (!seen[c]) {
+      detail::throw_file_error(source, 1,
+                               std::string("missing column '") + dataset_columns[c] + "'");
+    }
+  }
+
+  std::size_t blank_line = 0;  // the first blank line, if any
+  std::size_t line_number = last_line;
+  while (std::getline(in, line)) {
+    ++line_number;
+    if (detail::is_blank(line)) {
+      if (blank_line == 0) blank_line = line_number;
+      continue;
+    }
+    if (blank_line != 0) detail::throw_file_error(source, blank_line, "blank line before the end");
+    const detail::read_location at{source, line_number};
+    detail::parse_csv_record(in, std::move(line), at, last_line, fields);
+    if (fields.size() != columns.size()) {
+      at.fail(std::to_string(fields.size()) + " fields, expected " +
+              std::to_string(columns.size()));
+    }
+    dataset_row row;
+    for (std::size_t i = 0; i < fields.size(); ++i)
+      detail::set_row_field(row, columns[i], fields[i], at);
+    rows.push_back(std::move(row));
+    line_number = last_line;
+  }
+  return rows;
+}
+
+/// Reads rows written by write_jsonl: one flat object per line with exactly the keys of
+/// dataset_columns, in any order, each value of the kind the writer uses. Blank lines at
+/// the end are ignored. result.estimator is "". Throws probust::invalid_argument
+/// "<source>:<line>: <problem>" for malformed JSON, an unknown, repeated or missing key,
+/// a value of the wrong kind or that does not parse, or a blank line before the end.
+inline std::vector<dataset_row> read_jsonl(std::istream& in, const std::string& source) {
+  std::vector<dataset_row> rows;
+  std::string line;
+  std::size_t line_number = 0;
+  std::size_t blank_line = 0;  // the first blank line, if any
+  while (std::getline(in, line)) {
+    ++line_number;
+    if (detail::is_blank(line)) {
+      if (blank_line == 0) blank_line = line_number;
+      continue;
+    }
+    if (blank_line != 0) detail::throw_file_error(source, blank_line, "blank line before the end");
+    const detail::read_location at{source, line_number};
+    std::vector<bool> seen(dataset_columns.size(), false);
+    dataset_row row;
+    for (const auto& [key, value] : detail::json_line_parser(line, at).parse()) {
+      const std::size_t c = detail::column_index(key);
+      if (c == dataset_columns.size()) at.fail("unknown key '" + key + "'");
+      if (seen[c]) at.fail("key '" + key + "' appears twice");
+      seen[c] = true;
+      if (const char* expected = detail::json_kind_mismatch(c, value)) at.fail(c, expected);
+      detail::set_row_field(row, c, value.text, at);
+    }
+    for (std::size_t c = 0; c < dataset_columns.size(); ++c) {
+      if (!seen[c]) at.fail(std::string("missing key '") + dataset_columns[c] + "'");
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace probust
