@@ -30,3 +30,8 @@
 #include "probust/estimators/result.hpp"
 #include "probust/estimators/softmax.hpp"
 #include "probust/estimators/taylor.hpp"
+
+#include "probust/curves.hpp"
+#include "probust/dataset.hpp"
+#include "probust/dataset_io.hpp"
+#include "probust/summary.hpp"
