@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "catch_shim.hpp"
+#include "test_support.hpp"
 #include "probust/estimators/control_variate.hpp"
 #include "probust/estimators/monte_carlo.hpp"
 #include "probust/estimators/taylor.hpp"
@@ -26,7 +27,7 @@
 
 namespace {
 
-double phi(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
+using probust_test::phi;
 
 // A 2-class model on d = 2 whose margin is the quadratic
 //     h(x) = a + x₀ + c·(x₀² − s·x₁²),   logits (h, 0),

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "catch_shim.hpp"
+#include "test_support.hpp"
 #include "probust/curves.hpp"
 #include "probust/estimators/mmse.hpp"
 #include "probust/estimators/monte_carlo.hpp"
@@ -28,19 +29,15 @@
 
 namespace {
 
-double phi(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
+using probust_test::contains;
+using probust_test::error_of;
+using probust_test::normal_matrix;
+using probust_test::phi;
+
 double phi_inverse(double p) { return boost::math::quantile(boost::math::normal(), p); }
 
-Eigen::MatrixXd normal_matrix(Eigen::Index rows, Eigen::Index cols, std::uint64_t seed,
-                              std::uint64_t id) {
-  auto engine = probust::stream(seed, id);
-  Eigen::MatrixXd m(rows, cols);
-  probust::fill_standard_normal(engine, m);
-  return m;
-}
-
 probust::affine_model<double> random_affine(int classes, int d, std::uint64_t id) {
-  return {normal_matrix(classes, d, 0xc0e5, id), normal_matrix(classes, 1, 0xb1a5, id).col(0)};
+  return probust_test::random_affine(classes, d, id, 0xc0e5);
 }
 
 // The two-class model f = (w·x + b₀, 0) with b₀ chosen so that the margin at x0 is m:
@@ -107,20 +104,6 @@ void check_point_by_point(const Estimator& estimator, Model& model,
   }
 }
 
-// The message of the probust::invalid_argument thrown by f ("" if none is thrown).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const probust::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 }  // namespace
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "catch_shim.hpp"
+#include "test_support.hpp"
 #include "probust/dataset.hpp"
 #include "probust/dataset_io.hpp"
 #include "probust/estimators/control_variate.hpp"
@@ -145,16 +146,7 @@ std::vector<probust::dataset_row> awkward_rows() {
   return rows;
 }
 
-// The message of the probust::invalid_argument thrown by f ("" if none is thrown).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const probust::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
-}
+using probust_test::error_of;
 
 bool starts_with(const std::string& text, const std::string& prefix) {
   return text.compare(0, prefix.size(), prefix) == 0;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "catch_shim.hpp"
+#include "test_support.hpp"
 #include "probust/estimators/linearization.hpp"
 #include "probust/estimators/mmse.hpp"
 #include "probust/estimators/monte_carlo.hpp"
@@ -35,21 +36,15 @@
 
 namespace {
 
-double phi(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
+using probust_test::contains;
+using probust_test::error_of;
+using probust_test::normal_matrix;
+using probust_test::phi;
 double phi_complement(double x) { return 0.5 * std::erfc(x / std::sqrt(2.0)); }
 double phi_density(double x) { return std::exp(-0.5 * x * x) / std::sqrt(2.0 * M_PI); }
 
-// Test data from probust's portable normals (same numbers on every platform).
-Eigen::MatrixXd normal_matrix(Eigen::Index rows, Eigen::Index cols, std::uint64_t seed,
-                              std::uint64_t id) {
-  auto engine = probust::stream(seed, id);
-  Eigen::MatrixXd m(rows, cols);
-  probust::fill_standard_normal(engine, m);
-  return m;
-}
-
 probust::affine_model<double> random_affine(int classes, int d, std::uint64_t id) {
-  return {normal_matrix(classes, d, 0xaff1, id), normal_matrix(classes, 1, 0xb1a5, id).col(0)};
+  return probust_test::random_affine(classes, d, id, 0xaff1);
 }
 
 // Margins, their gradients and the target, written out independently of the library
@@ -110,20 +105,6 @@ long double binomial_sf(std::uint64_t h, std::uint64_t n, long double p) {
   return s;
 }
 
-// The message of the probust::invalid_argument thrown by f ("" if none is thrown).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const probust::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // |a − b| ≤ tol, with both printed on failure.
 #define CHECK_CLOSE(a, b, tol)                                     \

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <istream>
 #include <limits>
 #include <locale>
@@ -214,6 +215,18 @@ inline double parse_real(const std::string& text, std::size_t column, const read
   return value;
 }
 
+/// The value among `values` whose spelling name(value) is `text`; fails naming the choices.
+template <class Enum, class Name>
+Enum parse_name(const std::string& text, std::initializer_list<Enum> values, Name name,
+                std::size_t column, const read_location& at) {
+  std::string choices;
+  for (const Enum value : values) {
+    if (text == name(value)) return value;
+    choices += (choices.empty() ? "" : ", ") + std::string(name(value));
+  }
+  at.fail(column, "'" + text + "' is not one of " + choices);
+}
+
 /// Sets the member of `row` that column `column` holds from its CSV spelling `text`.
 inline void set_row_field(dataset_row& row, std::size_t column, const std::string& text,
                           const read_location& at) {
@@ -260,15 +273,9 @@ inline void set_row_field(dataset_row& row, std::size_t column, const std::strin
       r.samples = parse_integer<std::uint64_t>(text, column, at);
       break;
     case col_jacobian:
-      if (text == "user") {
-        r.jacobian = jacobian_source::user;
-      } else if (text == "finite_difference") {
-        r.jacobian = jacobian_source::finite_difference;
-      } else if (text == "not_used") {
-        r.jacobian = jacobian_source::not_used;
-      } else {
-        at.fail(column, "'" + text + "' is not one of user, finite_difference, not_used");
-      }
+      r.jacobian = parse_name(text, {jacobian_source::user, jacobian_source::finite_difference,
+                                     jacobian_source::not_used},
+                              jacobian_name, column, at);
       break;
     case col_variance_reduction:
       r.variance_reduction = parse_real(text, column, at);
@@ -277,15 +284,8 @@ inline void set_row_field(dataset_row& row, std::size_t column, const std::strin
       row.seconds = parse_real(text, column, at);
       break;
     case col_status:
-      if (text == "ok") {
-        row.status = row_status::ok;
-      } else if (text == "not_converged") {
-        row.status = row_status::not_converged;
-      } else if (text == "error") {
-        row.status = row_status::error;
-      } else {
-        at.fail(column, "'" + text + "' is not one of ok, not_converged, error");
-      }
+      row.status = parse_name(text, {row_status::ok, row_status::not_converged, row_status::error},
+                              [](row_status v) { return to_string(v); }, column, at);
       break;
     case col_message:
       row.message = text;
