@@ -1,6 +1,8 @@
 // Dataset summaries (summary.hpp) on hand-made rows with values worked out here: Student-t
 // intervals from a published t quantile, ranking by 1 − p with ties, Spearman's ρ of a small
-// example with a tie (computed by hand), and the rules for error rows and mixed series.
+// example with a tie (computed by hand), and the rules for error rows and mixed series;
+// then a run of the dataset runner on an affine model, where Taylor is exact and must agree
+// with Monte Carlo within its intervals.
 #include <cmath>
 #include <limits>
 #include <string>
@@ -8,7 +10,12 @@
 
 #include "catch_shim.hpp"
 #include "probust/dataset.hpp"
+#include "probust/estimators/monte_carlo.hpp"
+#include "probust/estimators/taylor.hpp"
+#include "probust/models/affine.hpp"
+#include "probust/noise.hpp"
 #include "probust/summary.hpp"
+#include "test_support.hpp"
 
 namespace {
 
@@ -149,4 +156,42 @@ TEST_CASE("agreement: MAE, max error, Spearman's ρ and reference coverage") {
     if (r.estimator == "taylor") r.result.probability = 1.0;
   }
   CHECK(probust::agreement(rows, "taylor").rank_correlation == 0.0);
+}
+
+TEST_CASE("summaries of a dataset run: Taylor is exact on an affine model") {
+  // 60 points of a 4-class affine model in d = 5, σ = 0.5: Taylor's p is exact (up to the
+  // MVN error ≤ 1e-4), so Monte Carlo (n = 4000, its own stream per point) must contain it
+  // in its 95% interval at ≈ 95% of the points (≥ 80% of 60 fails with probability
+  // < 1e-4 if the intervals are right), and the two rankings agree closely.
+  const auto model = probust_test::random_affine(4, 5, 3, 0x5a11);
+  const Eigen::MatrixXd points = 0.6 * probust_test::normal_matrix(60, 5, 0x9041, 0);
+  std::vector<int> labels;
+  for (int i = 0; i < 60; ++i) labels.push_back(i % 3);
+  probust::monte_carlo_options mc_options;
+  mc_options.samples = 4000;
+  probust::dataset_options run;
+  run.threads = 2;
+  run.progress_bar = false;
+  const auto rows = probust::run_dataset(model, points, labels, probust::isotropic_gaussian(0.5),
+                                         run, probust::taylor_estimator<>(),
+                                         probust::monte_carlo_estimator<>(mc_options));
+  REQUIRE(rows.size() == 120);
+  const auto a = probust::agreement(rows, "monte_carlo", "taylor");
+  CHECK(a.pairs == 60);
+  CHECK(a.skipped == 0);
+  const auto reverse = probust::agreement(rows, "taylor", "monte_carlo");
+  CHECK(reverse.within_reference >= 0.8);
+  CHECK(reverse.mae < 0.02);  // ≈ the mean MC standard error, ≤ √(0.25/4000) = 0.008
+  CHECK(reverse.rank_correlation > 0.9);
+  const auto taylor = probust::select_rows(rows, "taylor");
+  const auto classes = probust::per_class_summary(taylor, probust::class_key::label);
+  REQUIRE(classes.size() == 3);
+  for (const auto& c : classes) {
+    CHECK(c.points == 20);
+    CHECK(c.lower <= c.mean);
+    CHECK(c.mean <= c.upper);
+  }
+  const auto worst = probust::most_vulnerable(taylor, 5);
+  REQUIRE(worst.size() == 5);
+  for (const auto& r : taylor) CHECK(r.result.complement <= worst.front().result.complement);
 }
