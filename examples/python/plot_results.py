@@ -25,9 +25,9 @@ writes into DIR, as far as the data allows:
                row has one, else the predicted classes.
 
 It says which figures it skipped and why (and removes an older file of a skipped
-figure's name from DIR, so that no stale figure passes for this run's). Rows with status `error` are left out (and
-counted); `not_converged` rows are plotted. --estimator limits the figures to the named
-estimators (the reference is kept for the scatter plot).
+figure's name from DIR, so that no stale figure passes for this run's). Rows with status
+`error` are left out (and counted); `not_converged` rows are plotted. --estimator limits
+the figures to the named estimators (the reference is kept for the scatter plot).
 
 Exit status: 0 when at least one figure was written; 1 for a bad or unreadable results
 file (the message names the file and the line) or when no figure could be drawn; 2 for
