@@ -1,0 +1,263 @@
+#pragma once
+// arguments.hpp — probust-cli's command-line vocabulary: the two kinds of failure (a bad
+// command line, exit code 2; bad data or a failed run, exit code 1), a reader that walks
+// the arguments of a command, and the parsers of option values (numbers, lists, i/N,
+// a:b) whose messages name the option: "--sigma: 'abc' is not a number".
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace probust_cli {
+
+/// Exit codes (documented in docs/cli.md and in --help).
+inline constexpr int exit_success = 0;
+inline constexpr int exit_data_error = 1;   ///< unreadable or malformed file, failed run
+inline constexpr int exit_usage_error = 2;  ///< the command line is wrong
+
+/// A failure that ends the program with `exit_code`; main prints "probust-cli: " + what().
+class cli_error : public std::runtime_error {
+ public:
+  cli_error(const std::string& message, int code) : std::runtime_error(message), code_(code) {}
+  int exit_code() const noexcept { return code_; }
+
+ private:
+  int code_;
+};
+
+/// The command line is wrong (unknown option, missing or bad value): exit code 2.
+class usage_error : public cli_error {
+ public:
+  explicit usage_error(const std::string& message) : cli_error(message, exit_usage_error) {}
+};
+
+/// A file cannot be read or is malformed, or the run failed: exit code 1.
+class data_error : public cli_error {
+ public:
+  explicit data_error(const std::string& message) : cli_error(message, exit_data_error) {}
+};
+
+/// Walks the arguments of one command. Options are "--name value" or "--name=value";
+/// everything else (and everything after "--") is positional.
+///
+///     argument_reader args(argc, argv, 2, "estimate");
+///     while (!args.done()) {
+///       if (!args.at_option()) { files.push_back(args.positional()); continue; }
+///       const std::string option = args.option();
+///       if (option == "--sigma") sigma = parse_real(option, args.value(option));
+///       else args.unknown(option);
+///     }
+class argument_reader {
+ public:
+  argument_reader(int argc, const char* const* argv, int first, std::string command)
+      : command_(std::move(command)) {
+    for (int i = first; i < argc; ++i) args_.emplace_back(argv[i]);
+  }
+
+  /// True when every argument has been taken (a "--" on the way ends the options).
+  bool done() {
+    if (!options_ended_ && next_ < args_.size() && args_[next_] == "--") {
+      options_ended_ = true;
+      ++next_;
+    }
+    return next_ >= args_.size();
+  }
+
+  /// True if the next argument is an option ("--name", "-h"), not a positional one.
+  /// Call after done() returned false.
+  bool at_option() const {
+    const std::string& a = args_[next_];
+    return !options_ended_ && a.size() > 1 && a[0] == '-' && !is_number_like(a);
+  }
+
+  /// The next argument, which is positional.
+  std::string positional() { return args_[next_++]; }
+
+  /// The next option's name ("-h" becomes "--help"). An attached "=value" is kept for
+  /// value(). An option given twice is an error.
+  std::string option() {
+    std::string name = args_[next_++];
+    attached_.reset();
+    if (const std::size_t eq = name.find('='); eq != std::string::npos) {
+      attached_ = name.substr(eq + 1);
+      name.resize(eq);
+    }
+    if (name == "-h") name = "--help";
+    if (!seen_.insert(name).second) throw usage_error(name + " is given twice");
+    return name;
+  }
+
+  /// The value of `option`: its "=value" or the next argument (which may start with '-',
+  /// so "--sigma -1" reaches the check that σ > 0).
+  std::string value(const std::string& option) {
+    if (attached_) return *std::exchange(attached_, std::nullopt);
+    if (next_ >= args_.size()) throw usage_error(option + ": missing value");
+    return args_[next_++];
+  }
+
+  /// Checks that the flag `option` was not given a value ("--no-progress=1").
+  void flag(const std::string& option) const {
+    if (attached_) throw usage_error(option + " takes no value");
+  }
+
+  [[noreturn]] void unknown(const std::string& option) const {
+    throw usage_error("unknown option '" + option + "' (see probust-cli " + command_ + " --help)");
+  }
+
+ private:
+  // "-1" or "-.5" is a (negative) number given as a positional argument, not an option.
+  static bool is_number_like(const std::string& a) {
+    return a.size() > 1 && (std::isdigit(static_cast<unsigned char>(a[1])) || a[1] == '.');
+  }
+
+  std::string command_;
+  std::vector<std::string> args_;
+  std::size_t next_ = 0;
+  bool options_ended_ = false;
+  std::optional<std::string> attached_;  // the "=value" of the last option
+  std::set<std::string> seen_;
+};
+
+/// `text` without leading and trailing spaces and tabs.
+inline std::string trim(const std::string& text) {
+  const std::size_t begin = text.find_first_not_of(" \t");
+  if (begin == std::string::npos) return "";
+  return text.substr(begin, text.find_last_not_of(" \t") - begin + 1);
+}
+
+/// The comma-separated items of `text`, trimmed; an empty item is an error.
+inline std::vector<std::string> parse_list(const std::string& option, const std::string& text) {
+  std::vector<std::string> items;
+  std::size_t begin = 0;
+  while (true) {
+    const std::size_t comma = text.find(',', begin);
+    const std::string item =
+        trim(text.substr(begin, comma == std::string::npos ? std::string::npos : comma - begin));
+    if (item.empty()) throw usage_error(option + ": empty item in '" + text + "'");
+    items.push_back(item);
+    if (comma == std::string::npos) return items;
+    begin = comma + 1;
+  }
+}
+
+/// A double written in C-locale decimal or exponent notation (std::from_chars: no
+/// locale, nothing left over). False if `text` is not such a number.
+inline bool to_real(const std::string& text, double& value) {
+  const char* first = text.data();
+  const char* last = first + text.size();
+  if (first != last && *first == '+') ++first;
+  const auto [end, error] = std::from_chars(first, last, value);
+  return first != last && error == std::errc() && end == last;
+}
+
+/// A finite number; "--sigma: 'abc' is not a number".
+inline double parse_real(const std::string& option, const std::string& text) {
+  double value = 0.0;
+  if (!to_real(text, value)) throw usage_error(option + ": '" + text + "' is not a number");
+  if (!std::isfinite(value)) throw usage_error(option + ": '" + text + "' is not finite");
+  return value;
+}
+
+/// A number > 0.
+inline double parse_positive(const std::string& option, const std::string& text) {
+  const double value = parse_real(option, text);
+  if (!(value > 0.0)) throw usage_error(option + ": " + text + " is not positive");
+  return value;
+}
+
+/// A non-negative integer in decimal or, with a 0x prefix, hexadecimal.
+inline std::uint64_t parse_count(const std::string& option, const std::string& text) {
+  const bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+  const char* first = text.data() + (hex ? 2 : 0);
+  const char* last = text.data() + text.size();
+  std::uint64_t value = 0;
+  const auto [end, error] = std::from_chars(first, last, value, hex ? 16 : 10);
+  if (first == last || error != std::errc() || end != last) {
+    throw usage_error(option + ": '" + text + "' is not a non-negative integer");
+  }
+  return value;
+}
+
+/// An integer ≥ 1.
+inline std::uint64_t parse_positive_count(const std::string& option, const std::string& text) {
+  const std::uint64_t value = parse_count(option, text);
+  if (value == 0) throw usage_error(option + ": must be at least 1");
+  return value;
+}
+
+/// One of `choices`.
+inline std::string parse_choice(const std::string& option, const std::string& text,
+                                const std::vector<std::string>& choices) {
+  std::string list;
+  for (const std::string& c : choices) {
+    if (c == text) return text;
+    list += (list.empty() ? "" : ", ") + c;
+  }
+  throw usage_error(option + ": '" + text + "' is not one of " + list);
+}
+
+/// "--shard i/N": shard i (0-based) of N.
+struct shard_spec {
+  std::uint64_t index = 0;
+  std::uint64_t count = 1;
+};
+
+inline shard_spec parse_shard(const std::string& option, const std::string& text) {
+  const std::size_t slash = text.find('/');
+  if (slash == std::string::npos) {
+    throw usage_error(option + ": '" + text + "' is not of the form i/N (e.g. 0/4)");
+  }
+  shard_spec s;
+  s.index = parse_count(option, text.substr(0, slash));
+  s.count = parse_positive_count(option, text.substr(slash + 1));
+  if (s.count > (std::uint64_t{1} << 32)) throw usage_error(option + ": at most 2^32 shards");
+  if (s.index >= s.count) {
+    throw usage_error(option + ": shard index " + std::to_string(s.index) +
+                      " must be below the shard count " + std::to_string(s.count) +
+                      " (shards are numbered 0 to N-1)");
+  }
+  return s;
+}
+
+/// "--rows a:b": data rows a, …, b − 1 (0-based); either end may be left out.
+struct row_range {
+  std::uint64_t begin = 0;
+  std::uint64_t end = UINT64_MAX;  ///< UINT64_MAX: to the end of the file
+};
+
+inline row_range parse_rows(const std::string& option, const std::string& text) {
+  const std::size_t colon = text.find(':');
+  if (colon == std::string::npos) {
+    throw usage_error(option + ": '" + text + "' is not of the form a:b (e.g. 0:100)");
+  }
+  row_range r;
+  const std::string a = text.substr(0, colon);
+  const std::string b = text.substr(colon + 1);
+  if (!a.empty()) r.begin = parse_count(option, a);
+  if (!b.empty()) r.end = parse_count(option, b);
+  if (r.end < r.begin) throw usage_error(option + ": '" + text + "' ends before it begins");
+  return r;
+}
+
+/// "1 point", "40 points".
+inline std::string count_of(std::uint64_t n, const std::string& noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
+/// The shortest text that reads back as `value` ("0.1", "1e-05").
+inline std::string format_number(double value) {
+  char text[32];
+  const auto result = std::to_chars(text, text + sizeof text, value);
+  return std::string(text, result.ptr);
+}
+
+}  // namespace probust_cli

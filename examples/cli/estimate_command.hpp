@@ -1,0 +1,457 @@
+#pragma once
+// estimate_command.hpp — `probust-cli estimate`: the robustness of every point of a CSV
+// file under a model file, for one or more estimators and noise levels σ.
+//
+// The work is probust::run_dataset (threads, per-point random streams, error rows); this
+// file turns the command line into estimators, reads the points of this shard, runs one
+// run_dataset per (σ, estimator) and writes the rows in the documented order:
+//
+//     for each σ in the order given:  for each point id:  for each estimator in the order given
+//
+// Because every stochastic estimator draws its noise from probust::stream(seed, point id),
+// the rows do not depend on --threads or --shard; `merge` restores this order from shards.
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#if defined(_WIN32)
+#include <io.h>
+#elif defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>
+#endif
+
+#include <probust/config.hpp>
+#include <probust/dataset.hpp>
+#include <probust/estimators/control_variate.hpp>
+#include <probust/estimators/mmse.hpp>
+#include <probust/estimators/monte_carlo.hpp>
+#include <probust/estimators/mv_sigmoid.hpp>
+#include <probust/estimators/softmax.hpp>
+#include <probust/estimators/taylor.hpp>
+#include <probust/models/model_file.hpp>
+#include <probust/noise.hpp>
+
+#include "arguments.hpp"
+#include "input_table.hpp"
+#include "row_files.hpp"
+
+namespace probust_cli {
+
+inline const char* const estimate_help =
+    R"help(usage: probust-cli estimate --model FILE --inputs FILE --sigma S [options]
+
+Estimates the average-case robustness p(x) = P[argmax f(x + e) = t], e ~ N(0, sigma^2 I),
+t = argmax f(x), of every point x of a CSV file under a model file, and writes one row per
+(sigma, point, estimator).
+
+Inputs:
+  --model FILE            probust model file (docs/model_format.md). Required.
+  --inputs FILE           CSV file, one point per line, numbers separated by commas.
+                          Required. A first line that is not all numbers is a header.
+  --label-column WHERE    none | first | last: a column holding the true label (an
+                          integer >= 0), copied to the `label` column. Default: none.
+  --header MODE           auto | yes | no: whether the first line is a header.
+                          Default: auto (a header if any field is not a number).
+  --input-scale S         multiply every feature by S (e.g. 0.0625 for 0..16 pixels).
+                          Default: 1.
+  --rows A:B              only the data rows A .. B-1 (0-based; header not counted);
+                          either end may be left out. Default: all rows.
+
+Estimators and noise:
+  --estimators LIST       comma-separated, in the order of the output rows, from
+                          taylor, mmse, monte_carlo, control_variate, softmax,
+                          taylor_mv_sigmoid, mmse_mv_sigmoid. Default: taylor.
+  --sigma S               noise level sigma > 0 (standard deviation per feature).
+  --sigmas LIST           several noise levels, e.g. 0.05,0.1,0.2 (one run per sigma,
+                          output in this order). One of --sigma / --sigmas is required.
+  --samples N             Monte-Carlo samples of monte_carlo and control_variate (the
+                          maximum with --target-half-width). Default: 10000.
+  --mmse-samples N        noisy copies averaged by mmse and mmse_mv_sigmoid. Default: 10.
+  --target-half-width W   monte_carlo, control_variate: stop sampling once the interval's
+                          half-width is <= W (sequential, level kept). Default: 0 (off).
+  --confidence C          monte_carlo, control_variate: interval level in (0, 1).
+                          Default: 0.95.
+  --interval METHOD       monte_carlo, control_variate: clopper_pearson | wilson.
+                          Default: clopper_pearson.
+  --seed S                noise seed of monte_carlo, control_variate, mmse and
+                          mmse_mv_sigmoid (decimal or 0x hex); point i uses the stream
+                          (S, i). Default: probust's default seed 0x5eed20240a11c0de.
+  --abs-tol T             absolute tolerance of the MVN integration (taylor, mmse,
+                          control_variate). Default: 1e-4.
+  --paper-settings        taylor, mmse: the paper's settings (jitter 1e-5 on the
+                          correlation matrix, tolerances 1e-4); the estimator column
+                          then reads "taylor (paper settings)".
+
+Running:
+  --threads N             worker threads; 0 = all cores. Default: 0.
+  --shard I/N             evaluate only shard I of N (0 <= I < N): the contiguous block
+                          of the selected rows floor(I*n/N) .. floor((I+1)*n/N)-1. Point
+                          ids (and random streams) are those of the unsharded run; join
+                          the shards' outputs with `probust-cli merge`. Default: 0/1.
+  --no-progress           no progress bar (it is drawn on stderr only when stderr is a
+                          terminal).
+
+Output:
+  --output FILE           result file; written as FILE.partial and renamed to FILE when
+                          complete (removed on failure). Default (or -): stdout.
+  --format FORMAT         csv | jsonl. Default: jsonl if FILE ends in .jsonl, .ndjson or
+                          .json, else csv.
+
+The point id of a point is its 0-based data row in the file (header and blank lines not
+counted), also with --rows and --shard; the noise of the stochastic estimators at a point
+depends only on the seed and the id, so results do not depend on --threads or --shard.
+Rows are ordered by sigma (as given), then point id, then estimator (as given). Columns:
+point_id, label, estimator, sigma, predicted_class, probability, lower, upper, complement,
+error, converged, model_evaluations, samples, jacobian, variance_reduction, seconds,
+status, message (docs/dataset_format.md). A point whose estimate fails is a row with
+status `error` and the reason in `message`, not a failure of the command; the number of
+such rows is printed on stderr at the end.
+
+Exit status: 0 success, 1 unreadable or malformed file or failed run, 2 bad command line.
+)help";
+
+/// Every estimator name accepted by --estimators, in the order of the help text.
+inline const std::vector<std::string> estimator_names = {
+    "taylor",         "mmse", "monte_carlo", "control_variate", "softmax", "taylor_mv_sigmoid",
+    "mmse_mv_sigmoid"};
+
+/// The parsed command line of `estimate`.
+struct estimate_settings {
+  std::string model;
+  std::string inputs;
+  input_options input;
+  std::vector<std::string> estimators{"taylor"};
+  std::vector<double> sigmas;
+  std::uint64_t samples = 10'000;
+  std::uint64_t mmse_samples = 10;
+  double target_half_width = 0.0;
+  double confidence = 0.95;
+  probust::interval_method interval = probust::interval_method::clopper_pearson;
+  std::uint64_t seed = probust::default_seed;
+  double abs_tol = 1e-4;
+  bool paper_settings = false;
+  unsigned threads = 0;
+  bool progress = true;
+  std::string output;  ///< "" = stdout
+  bool format_given = false;
+  row_format format = row_format::csv;
+};
+
+/// Parses `probust-cli estimate ...` (argv[2] onwards). False if --help was printed.
+inline bool parse_estimate(int argc, const char* const* argv, estimate_settings& s) {
+  argument_reader args(argc, argv, 2, "estimate");
+  while (!args.done()) {
+    if (!args.at_option()) {
+      throw usage_error("estimate: unexpected argument '" + args.positional() +
+                        "' (options start with --; see probust-cli estimate --help)");
+    }
+    const std::string option = args.option();
+    if (option == "--help") {
+      std::fputs(estimate_help, stdout);
+      return false;
+    } else if (option == "--model") {
+      s.model = args.value(option);
+    } else if (option == "--inputs") {
+      s.inputs = args.value(option);
+    } else if (option == "--label-column") {
+      const std::string v = parse_choice(option, args.value(option), {"none", "first", "last"});
+      s.input.labels = v == "none"    ? label_column::none
+                       : v == "first" ? label_column::first
+                                      : label_column::last;
+    } else if (option == "--header") {
+      const std::string v = parse_choice(option, args.value(option), {"auto", "yes", "no"});
+      s.input.header = v == "auto"  ? header_mode::automatic
+                       : v == "yes" ? header_mode::present
+                                    : header_mode::absent;
+    } else if (option == "--input-scale") {
+      s.input.scale = parse_real(option, args.value(option));
+    } else if (option == "--rows") {
+      s.input.rows = parse_rows(option, args.value(option));
+    } else if (option == "--estimators") {
+      s.estimators = parse_list(option, args.value(option));
+      for (std::size_t i = 0; i < s.estimators.size(); ++i) {
+        parse_choice(option, s.estimators[i], estimator_names);
+        if (std::find(s.estimators.begin(), s.estimators.begin() + i, s.estimators[i]) !=
+            s.estimators.begin() + i) {
+          throw usage_error(option + ": '" + s.estimators[i] + "' is listed twice");
+        }
+      }
+    } else if (option == "--sigma" || option == "--sigmas") {
+      if (!s.sigmas.empty()) throw usage_error("give one of --sigma and --sigmas, once");
+      const std::string text = args.value(option);
+      for (const std::string& item :
+           option == "--sigma" ? std::vector<std::string>{text} : parse_list(option, text)) {
+        const double sigma = parse_positive(option, item);
+        if (std::find(s.sigmas.begin(), s.sigmas.end(), sigma) != s.sigmas.end()) {
+          throw usage_error(option + ": " + item + " is listed twice");
+        }
+        s.sigmas.push_back(sigma);
+      }
+    } else if (option == "--samples") {
+      s.samples = parse_positive_count(option, args.value(option));
+    } else if (option == "--mmse-samples") {
+      s.mmse_samples = parse_positive_count(option, args.value(option));
+      if (s.mmse_samples > 1'000'000'000) throw usage_error(option + ": at most 1000000000");
+    } else if (option == "--target-half-width") {
+      s.target_half_width = parse_real(option, args.value(option));
+      if (s.target_half_width < 0.0) throw usage_error(option + ": must be >= 0");
+    } else if (option == "--confidence") {
+      s.confidence = parse_real(option, args.value(option));
+      if (!(s.confidence > 0.0 && s.confidence < 1.0)) {
+        throw usage_error(option + ": must lie strictly between 0 and 1");
+      }
+    } else if (option == "--interval") {
+      s.interval =
+          parse_choice(option, args.value(option), {"clopper_pearson", "wilson"}) == "wilson"
+              ? probust::interval_method::wilson
+              : probust::interval_method::clopper_pearson;
+    } else if (option == "--seed") {
+      s.seed = parse_count(option, args.value(option));
+    } else if (option == "--abs-tol") {
+      s.abs_tol = parse_positive(option, args.value(option));
+    } else if (option == "--paper-settings") {
+      args.flag(option);
+      s.paper_settings = true;
+    } else if (option == "--threads") {
+      const std::uint64_t threads = parse_count(option, args.value(option));
+      if (threads > 65536) throw usage_error(option + ": at most 65536");
+      s.threads = static_cast<unsigned>(threads);
+    } else if (option == "--shard") {
+      s.input.shard = parse_shard(option, args.value(option));
+    } else if (option == "--no-progress") {
+      args.flag(option);
+      s.progress = false;
+    } else if (option == "--output") {
+      s.output = args.value(option);
+    } else if (option == "--format") {
+      s.format = parse_format(option, args.value(option));
+      s.format_given = true;
+    } else {
+      args.unknown(option);
+    }
+  }
+  if (s.model.empty()) throw usage_error("estimate: --model is required");
+  if (s.inputs.empty()) throw usage_error("estimate: --inputs is required");
+  if (s.sigmas.empty()) throw usage_error("estimate: --sigma or --sigmas is required");
+  if (!s.format_given) s.format = format_of_path(s.output, row_format::csv);
+  return true;
+}
+
+/// Loads the model file; errors name the file (and line).
+inline probust::dense_network<double> load_model(const std::string& path) {
+  if (!std::ifstream(path).is_open()) {
+    throw data_error("cannot open model file '" + path + "': " + std::strerror(errno));
+  }
+  try {
+    return probust::load_dense_network(path);
+  } catch (const probust::invalid_argument& e) {
+    // "probust::load_dense_network: model.txt:17: ..." → "model.txt:17: ..."
+    const std::string message = e.what();
+    const std::string prefix = "probust::load_dense_network: ";
+    throw data_error(message.compare(0, prefix.size(), prefix) == 0 ? message.substr(prefix.size())
+                                                                    : message);
+  }
+}
+
+/// One estimator bound to the model and the points: run(σ, options) = its rows.
+using estimator_run =
+    std::function<std::vector<probust::dataset_row>(double, const probust::dataset_options&)>;
+
+template <class Estimator>
+estimator_run bind_estimator(const probust::dense_network<double>& model, const input_table& table,
+                             Estimator estimator) {
+  return [&model, &table, estimator](double sigma, const probust::dataset_options& options) {
+    return probust::run_dataset(model, table.points, table.labels,
+                                probust::isotropic_gaussian<double>(sigma), options, estimator);
+  };
+}
+
+/// The estimator `name` with the options of the command line.
+inline estimator_run make_estimator(const std::string& name, const estimate_settings& s,
+                                    const probust::dense_network<double>& model,
+                                    const input_table& table) {
+  probust::mvn_options mvn;
+  mvn.abs_tol = s.abs_tol;
+  const int mmse_samples = static_cast<int>(s.mmse_samples);
+  if (name == "taylor") {
+    probust::taylor_options o;
+    o.mvn = mvn;
+    o.paper_settings = s.paper_settings;
+    return bind_estimator(model, table, probust::taylor_estimator<>(o));
+  }
+  if (name == "mmse") {
+    probust::mmse_options o;
+    o.samples = mmse_samples;
+    o.seed = s.seed;
+    o.mvn = mvn;
+    o.paper_settings = s.paper_settings;
+    return bind_estimator(model, table, probust::mmse_estimator<>(o));
+  }
+  if (name == "monte_carlo") {
+    probust::monte_carlo_options o;
+    o.samples = s.samples;
+    o.seed = s.seed;
+    o.confidence = s.confidence;
+    o.interval = s.interval;
+    o.target_half_width = s.target_half_width;
+    return bind_estimator(model, table, probust::monte_carlo_estimator<>(o));
+  }
+  if (name == "control_variate") {
+    probust::control_variate_options o;
+    o.samples = s.samples;
+    o.seed = s.seed;
+    o.confidence = s.confidence;
+    o.interval = s.interval;
+    o.target_half_width = s.target_half_width;
+    o.mvn = mvn;
+    return bind_estimator(model, table, probust::control_variate_estimator<>(o));
+  }
+  if (name == "softmax") return bind_estimator(model, table, probust::softmax_estimator<>());
+  if (name == "taylor_mv_sigmoid") {
+    return bind_estimator(model, table, probust::taylor_mv_sigmoid_estimator<>());
+  }
+  probust::mmse_mv_sigmoid_options o;  // "mmse_mv_sigmoid" (names were checked when parsing)
+  o.samples = mmse_samples;
+  o.seed = s.seed;
+  return bind_estimator(model, table, probust::mmse_mv_sigmoid_estimator<>(o));
+}
+
+/// One progress bar on stderr over all the (σ, estimator) runs of the command:
+///     probust-cli: [=========>          ]  47%  sigma 0.1, monte_carlo  12 s, ~14 s left
+/// Drawn only when enabled and stderr is a terminal (never into a log file).
+class run_progress {
+ public:
+  run_progress(bool enabled, std::size_t runs)
+      : enabled_(enabled && stderr_is_terminal()), runs_(runs) {}
+
+  /// The progress callback of run `run` (0-based), described by `what`; empty if disabled.
+  std::function<void(const probust::dataset_progress&)> callback(std::size_t run,
+                                                                 std::string what) {
+    if (!enabled_) return {};
+    return [this, run, what](const probust::dataset_progress& p) {
+      const double part = p.total == 0 ? 1.0 : static_cast<double>(p.done) / p.total;
+      draw((static_cast<double>(run) + part) / static_cast<double>(runs_), what,
+           run + 1 == runs_ && p.done == p.total);
+    };
+  }
+
+ private:
+  static bool stderr_is_terminal() {
+#if defined(_WIN32)
+    return _isatty(_fileno(stderr)) != 0;
+#elif defined(__unix__) || defined(__APPLE__)
+    return isatty(fileno(stderr)) != 0;
+#else
+    return false;
+#endif
+  }
+
+  void draw(double fraction, const std::string& what, bool last) {
+    constexpr int width = 20;
+    const int filled = static_cast<int>(fraction * width);
+    std::string bar(width, ' ');
+    std::fill(bar.begin(), bar.begin() + filled, '=');
+    if (filled < width) bar[static_cast<std::size_t>(filled)] = '>';
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    char left[32] = "";
+    if (fraction > 0.0 && !last) {
+      std::snprintf(left, sizeof left, ", ~%.0f s left", seconds / fraction - seconds);
+    }
+    std::fprintf(stderr, "\rprobust-cli: [%s] %3d%%  %-28s %.0f s%-16s%s", bar.c_str(),
+                 static_cast<int>(fraction * 100.0), what.c_str(), seconds, left, last ? "\n" : "");
+    std::fflush(stderr);
+  }
+
+  bool enabled_;
+  std::size_t runs_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+/// Counts of the rows written, for the closing line on stderr.
+struct row_counts {
+  std::uint64_t rows = 0, errors = 0, not_converged = 0;
+  void add(const std::vector<probust::dataset_row>& block) {
+    rows += block.size();
+    for (const probust::dataset_row& row : block) {
+      errors += row.status == probust::row_status::error;
+      not_converged += row.status == probust::row_status::not_converged;
+    }
+  }
+};
+
+/// The rows of one σ: estimator runs e = 0..E−1 (each one row per point) interleaved
+/// to point-major order, row (point i, estimator e) at i·E + e.
+inline std::vector<probust::dataset_row> interleave(
+    std::vector<std::vector<probust::dataset_row>>& per_estimator) {
+  const std::size_t e_count = per_estimator.size();
+  const std::size_t points = per_estimator.front().size();
+  std::vector<probust::dataset_row> rows(points * e_count);
+  for (std::size_t e = 0; e < e_count; ++e) {
+    for (std::size_t i = 0; i < points; ++i) rows[i * e_count + e] = std::move(per_estimator[e][i]);
+  }
+  return rows;
+}
+
+/// `probust-cli estimate`: reads, runs, writes; prints one closing line on stderr.
+inline int run_estimate(const estimate_settings& s) {
+  row_counts counts;
+  std::uint64_t points = 0;
+  std::string target;
+  with_output(s.output, s.format, [&](row_output& out) {
+    target = out.target();
+    const probust::dense_network<double> model = load_model(s.model);
+    const input_table table = read_inputs(s.inputs, s.input);
+    if (static_cast<std::size_t>(model.input_dimension()) != table.features) {
+      throw data_error("model '" + s.model + "' expects " +
+                       std::to_string(model.input_dimension()) + " inputs but '" + s.inputs +
+                       "' has " + std::to_string(table.features) + " feature columns" +
+                       (s.input.labels == label_column::none
+                            ? " (if one of them is the label, use --label-column first|last)"
+                            : " (not counting the label column)"));
+    }
+    points = static_cast<std::uint64_t>(table.points.rows());
+
+    std::vector<estimator_run> estimators;
+    for (const std::string& name : s.estimators) {
+      estimators.push_back(make_estimator(name, s, model, table));
+    }
+    run_progress progress(s.progress, s.sigmas.size() * estimators.size());
+    probust::dataset_options options;
+    options.threads = s.threads;
+    options.first_id = table.first_id;  // this process holds only its shard's rows
+    options.progress_bar = false;       // run_progress draws one bar for all runs
+    for (std::size_t k = 0; k < s.sigmas.size(); ++k) {
+      std::vector<std::vector<probust::dataset_row>> per_estimator;
+      for (std::size_t e = 0; e < estimators.size(); ++e) {
+        options.progress =
+            progress.callback(k * estimators.size() + e,
+                              "sigma " + format_number(s.sigmas[k]) + ", " + s.estimators[e]);
+        per_estimator.push_back(estimators[e](s.sigmas[k], options));
+      }
+      const std::vector<probust::dataset_row> rows = interleave(per_estimator);
+      counts.add(rows);
+      out.write(rows);
+    }
+  });
+  std::fprintf(stderr,
+               "probust-cli: %s (%s, %s, %s) written to %s; %llu with status error, %llu not "
+               "converged\n",
+               count_of(counts.rows, "row").c_str(), count_of(points, "point").c_str(),
+               count_of(s.estimators.size(), "estimator").c_str(),
+               count_of(s.sigmas.size(), "sigma").c_str(), target.c_str(),
+               static_cast<unsigned long long>(counts.errors),
+               static_cast<unsigned long long>(counts.not_converged));
+  return exit_success;
+}
+
+}  // namespace probust_cli

@@ -1,0 +1,198 @@
+#pragma once
+// row_files.hpp — the result files of probust-cli: rows of probust::run_dataset as CSV or
+// JSON Lines (the schema of docs/dataset_format.md, written and read by
+// <probust/dataset_io.hpp>), the choice of format, and safe writing.
+//
+// Safe writing: rows go to FILE.partial next to FILE, which is renamed to FILE only when
+// everything has been written and closed without error. A failed run removes
+// FILE.partial and says so; FILE is never left truncated (an older FILE stays as it was).
+
+#include <cctype>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <probust/dataset.hpp>
+#include <probust/dataset_io.hpp>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "arguments.hpp"
+
+namespace probust_cli {
+
+enum class row_format { csv, jsonl };
+
+inline const char* format_name(row_format f) { return f == row_format::csv ? "csv" : "jsonl"; }
+
+/// "csv" or "jsonl" (--format).
+inline row_format parse_format(const std::string& option, const std::string& text) {
+  return parse_choice(option, text, {"csv", "jsonl"}) == "csv" ? row_format::csv
+                                                               : row_format::jsonl;
+}
+
+/// True if `path` ends in `suffix`.
+inline bool ends_with(const std::string& path, const std::string& suffix) {
+  return path.size() >= suffix.size() &&
+         path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+/// The format of an output path: .jsonl / .ndjson / .json → jsonl, .csv → csv, anything
+/// else (stdout included) → `fallback`.
+inline row_format format_of_path(const std::string& path, row_format fallback) {
+  if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson") || ends_with(path, ".json")) {
+    return row_format::jsonl;
+  }
+  if (ends_with(path, ".csv")) return row_format::csv;
+  return fallback;
+}
+
+/// True when `path` means standard output ("" = no --output, or "-").
+inline bool is_stdout(const std::string& path) { return path.empty() || path == "-"; }
+
+/// The rows of a result file, and its format.
+struct row_file {
+  std::string path;
+  row_format format = row_format::csv;
+  std::vector<probust::dataset_row> rows;
+};
+
+/// Reads a result file written by probust-cli (or probust::write_csv / write_jsonl). The
+/// format is recognized by the content: JSON Lines starts with '{', anything else is CSV;
+/// an empty file (the JSON Lines output of an empty shard) has no rows. Throws data_error
+/// "<file>:<line>: <problem>" for a malformed file, or if it cannot be opened.
+inline row_file read_rows(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in.is_open()) throw data_error("cannot open '" + path + "': " + std::strerror(errno));
+  row_file file;
+  file.path = path;
+  char first = 0;  // the first character that is not white space
+  while (in.get(first) && std::isspace(static_cast<unsigned char>(first))) continue;
+  if (!in) return file;  // empty or blank: no rows
+  file.format = first == '{' ? row_format::jsonl : row_format::csv;
+  in.clear();
+  in.seekg(0);
+  try {
+    file.rows = file.format == row_format::jsonl ? probust::read_jsonl(in, path)
+                                                 : probust::read_csv(in, path);
+  } catch (const probust::invalid_argument& e) {
+    throw data_error(e.what());  // already "<file>:<line>: <problem>"
+  }
+  if (in.bad()) throw data_error("reading '" + path + "' failed");
+  return file;
+}
+
+/// Where the rows go: a file (through FILE.partial, see the file comment) or stdout.
+///
+///     row_output out(path, format);     // creates FILE.partial at once: fails early
+///     out.write(rows); out.write(more); // in the order of the file
+///     out.commit();                     // closes and renames FILE.partial to FILE
+///
+/// If commit() is never reached (an exception), the destructor removes FILE.partial;
+/// abandon() does it earlier and returns a sentence saying what happened.
+class row_output {
+ public:
+  row_output(std::string path, row_format format) : path_(std::move(path)), format_(format) {
+    if (is_stdout(path_)) return;
+    partial_ = path_ + ".partial";
+    file_.open(partial_, std::ios::binary | std::ios::trunc);
+    if (!file_.is_open()) {
+      throw data_error("cannot create '" + partial_ + "' (for --output " + path_ +
+                       "): " + std::strerror(errno));
+    }
+  }
+  row_output(const row_output&) = delete;
+  row_output& operator=(const row_output&) = delete;
+  ~row_output() { remove_partial(); }
+
+  /// Appends rows (CSV: the header line before the first rows).
+  void write(const std::vector<probust::dataset_row>& rows) {
+    std::ostream& out = stream();
+    if (format_ == row_format::csv) {
+      probust::write_csv(out, rows, !header_written_);
+      header_written_ = true;
+    } else {
+      probust::write_jsonl(out, rows);
+    }
+    written_ += rows.size();
+    if (!out) throw data_error("writing " + name() + " failed: " + std::strerror(errno));
+  }
+
+  /// Finishes the output: writes the CSV header if there were no rows, flushes, closes and
+  /// renames FILE.partial to FILE (replacing an older FILE).
+  void commit() {
+    if (format_ == row_format::csv && !header_written_) write({});
+    std::ostream& out = stream();
+    out.flush();
+    if (!out) throw data_error("writing " + name() + " failed: " + std::strerror(errno));
+    if (partial_.empty()) return;
+    file_.close();
+    if (file_.fail())
+      throw data_error("closing '" + partial_ + "' failed: " + std::strerror(errno));
+    std::error_code error;
+    std::filesystem::rename(partial_, path_, error);
+    if (error) {
+      throw data_error("cannot rename '" + partial_ + "' to '" + path_ + "': " + error.message());
+    }
+    partial_.clear();
+  }
+
+  /// Gives up: removes FILE.partial and returns what the user should know ("out.csv was
+  /// not written (removed out.csv.partial)"), or "" when nothing needs saying.
+  std::string abandon() {
+    if (!partial_.empty()) {
+      const std::string partial = partial_;
+      remove_partial();
+      return path_ + " was not written (removed the incomplete " + partial + ")";
+    }
+    if (written_ > 0) return "the rows already written to stdout are incomplete";
+    return "";
+  }
+
+  /// "'out.csv'" or "stdout", for messages.
+  std::string name() const { return is_stdout(path_) ? "stdout" : "'" + path_ + "'"; }
+  /// The path given, or "stdout".
+  std::string target() const { return is_stdout(path_) ? "stdout" : path_; }
+  row_format format() const { return format_; }
+
+ private:
+  std::ostream& stream() { return partial_.empty() ? std::cout : file_; }
+
+  void remove_partial() noexcept {
+    if (partial_.empty()) return;
+    file_.close();
+    std::remove(partial_.c_str());
+    partial_.clear();
+  }
+
+  std::string path_;
+  row_format format_;
+  std::string partial_;  // FILE.partial while it exists, else empty
+  std::ofstream file_;
+  bool header_written_ = false;
+  std::uint64_t written_ = 0;
+};
+
+/// Runs `work(out)` with a row_output for `path`; if it throws, removes FILE.partial and
+/// rethrows the error with a line saying that FILE was not written.
+template <class Work>
+void with_output(const std::string& path, row_format format, Work&& work) {
+  row_output out(path, format);
+  try {
+    work(out);
+    out.commit();
+  } catch (const std::exception& e) {
+    const std::string note = out.abandon();
+    const int code = dynamic_cast<const cli_error*>(&e)
+                         ? static_cast<const cli_error&>(e).exit_code()
+                         : exit_data_error;
+    throw cli_error(std::string(e.what()) + (note.empty() ? "" : "\nprobust-cli: " + note), code);
+  }
+}
+
+}  // namespace probust_cli

@@ -1,0 +1,383 @@
+# Tests of probust-cli, run by ctest as
+#   cmake -DCLI=<probust-cli> -DDATA_DIR=<examples/data> -DWORK_DIR=<scratch> -DCASE=<case>
+#         -P test_cli.cmake
+# Each CASE is one ctest test (examples/cli/CMakeLists.txt). They use the first rows of the
+# bundled digits and small sample counts, so that they stay fast under the sanitizers.
+
+foreach(_var CLI DATA_DIR WORK_DIR CASE)
+  if(NOT DEFINED ${_var})
+    message(FATAL_ERROR "test_cli.cmake: -D${_var}=... is required")
+  endif()
+endforeach()
+file(REMOVE_RECURSE "${WORK_DIR}")
+file(MAKE_DIRECTORY "${WORK_DIR}")
+
+# The bundled digits: 64 pixels 0..16, then the label; the networks expect pixels / 16.
+set(DIGITS --model "${DATA_DIR}/digits_tanh_64_64_10.model" --inputs "${DATA_DIR}/digits.csv"
+           --label-column last --input-scale 0.0625 --no-progress)
+
+# cli(<expected exit code> <arguments>...): runs probust-cli in WORK_DIR and fails unless it
+# exits with the expected code; its stdout and stderr are left in OUT and ERR.
+function(cli expected)
+  execute_process(COMMAND "${CLI}" ${ARGN} WORKING_DIRECTORY "${WORK_DIR}"
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT "${rc}" STREQUAL "${expected}")
+    string(REPLACE ";" " " command "${ARGN}")
+    message(FATAL_ERROR "probust-cli ${command}\nexit code ${rc}, expected ${expected}\n"
+                        "stdout:\n${out}\nstderr:\n${err}")
+  endif()
+  set(OUT "${out}" PARENT_SCOPE)
+  set(ERR "${err}" PARENT_SCOPE)
+endfunction()
+
+# expect_match(<text> <regex> <what>): fails unless the text matches.
+function(expect_match text regex what)
+  if(NOT "${text}" MATCHES "${regex}")
+    message(FATAL_ERROR "${what}: expected a match of '${regex}' in:\n${text}")
+  endif()
+endfunction()
+
+# expect_missing(<file>...): fails if a file (or its .partial) exists.
+function(expect_missing)
+  foreach(f IN LISTS ARGN)
+    foreach(g "${WORK_DIR}/${f}" "${WORK_DIR}/${f}.partial")
+      if(EXISTS "${g}")
+        message(FATAL_ERROR "${g} exists after a failed run")
+      endif()
+    endforeach()
+  endforeach()
+endfunction()
+
+# without_seconds(<file> <variable>): the file's content with the `seconds` column (the
+# only one that is not reproducible) removed, for CSV (the 16th of 18 fields) or JSON Lines.
+function(without_seconds file variable)
+  file(READ "${WORK_DIR}/${file}" content)
+  if(content MATCHES "^{")
+    string(REGEX REPLACE "\"seconds\":[^,]*," "" content "${content}")
+  else()
+    string(REPEAT "[^,\n]*," 15 skip)
+    string(REGEX REPLACE "\n(${skip})[^,\n]*" "\n\\1" content "${content}")
+  endif()
+  set(${variable} "${content}" PARENT_SCOPE)
+endfunction()
+
+# expect_same_rows(<file a> <file b>): the files are equal except for `seconds`.
+function(expect_same_rows a b)
+  without_seconds("${a}" ca)
+  without_seconds("${b}" cb)
+  if(NOT ca STREQUAL cb)
+    file(WRITE "${WORK_DIR}/${a}.noseconds" "${ca}")
+    file(WRITE "${WORK_DIR}/${b}.noseconds" "${cb}")
+    message(FATAL_ERROR "${a} and ${b} differ beyond the seconds column "
+                        "(compare ${WORK_DIR}/${a}.noseconds and ${b}.noseconds)")
+  endif()
+endfunction()
+
+# expect_csv_shape(<file> <rows>): a header with the 18 columns and <rows> lines of 18 fields.
+function(expect_csv_shape file rows)
+  file(STRINGS "${WORK_DIR}/${file}" lines)
+  list(LENGTH lines count)
+  math(EXPR expected "${rows} + 1")
+  if(NOT count EQUAL expected)
+    message(FATAL_ERROR "${file}: ${count} lines, expected ${expected}")
+  endif()
+  list(GET lines 0 header)
+  if(NOT header STREQUAL "point_id,label,estimator,sigma,predicted_class,probability,lower,upper,complement,error,converged,model_evaluations,samples,jacobian,variance_reduction,seconds,status,message")
+    message(FATAL_ERROR "${file}: unexpected header '${header}'")
+  endif()
+  foreach(line IN LISTS lines)
+    string(REGEX REPLACE "[^,]" "" commas "${line}")
+    string(LENGTH "${commas}" n)
+    if(NOT n EQUAL 17)
+      message(FATAL_ERROR "${file}: a line without 18 fields: ${line}")
+    endif()
+  endforeach()
+endfunction()
+
+# ---------------------------------------------------------------------------------------------
+if(CASE STREQUAL "help")
+  cli(0 --help)
+  foreach(word estimate merge summary "Exit status" "--shard")
+    expect_match("${OUT}" "${word}" "--help")
+  endforeach()
+  cli(0 help)
+  expect_match("${OUT}" "usage: probust-cli COMMAND" "help")
+  cli(0 estimate --help)
+  foreach(option --model --inputs --label-column --header --input-scale --rows --estimators
+                 --sigma --sigmas --samples --mmse-samples --target-half-width --confidence
+                 --interval --seed --abs-tol --paper-settings --threads --shard --no-progress
+                 --output --format taylor mmse monte_carlo control_variate softmax
+                 taylor_mv_sigmoid mmse_mv_sigmoid "Default" "Exit status")
+    expect_match("${OUT}" "${option}" "estimate --help")
+  endforeach()
+  cli(0 help merge)
+  foreach(option "usage: probust-cli merge" --output --format --allow-gaps --expect-points)
+    expect_match("${OUT}" "${option}" "merge --help")
+  endforeach()
+  cli(0 summary -h)
+  foreach(option "usage: probust-cli summary" --estimator --sigma --by --top --confidence
+                 --reference)
+    expect_match("${OUT}" "${option}" "summary --help")
+  endforeach()
+  cli(0 --version)
+  expect_match("${OUT}" "^probust-cli \\(probust [0-9]+\\.[0-9]+\\.[0-9]+\\)" "--version")
+
+# ---------------------------------------------------------------------------------------------
+elseif(CASE STREQUAL "estimate")
+  cli(0 estimate ${DIGITS} --rows 0:40 --estimators taylor,monte_carlo --sigma 0.1
+        --samples 400 --output est.csv)
+  expect_csv_shape(est.csv 80)
+  expect_match("${ERR}" "80 rows \\(40 points, 2 estimators, 1 sigma\\) written to est.csv; 0 with status error"
+               "closing line")
+  expect_missing(est.csv.partial)
+  file(STRINGS "${WORK_DIR}/est.csv" lines)
+  list(GET lines 1 first)
+  list(GET lines 2 second)
+  list(GET lines 80 last)
+  expect_match("${first}" "^0,0,taylor,0.10000000000000001,0," "row 1 (point 0, label 0)")
+  expect_match("${second}" "^0,0,monte_carlo,.*,400,not_used,.*,ok,$" "row 2")
+  expect_match("${last}" "^39,[0-9],monte_carlo," "last row")
+
+  # JSON Lines, chosen by the extension; the same rows.
+  cli(0 estimate ${DIGITS} --rows 0:40 --estimators taylor,monte_carlo --sigma 0.1
+        --samples 400 --output est.jsonl)
+  file(STRINGS "${WORK_DIR}/est.jsonl" lines)
+  list(LENGTH lines count)
+  if(NOT count EQUAL 80)
+    message(FATAL_ERROR "est.jsonl: ${count} lines, expected 80")
+  endif()
+  cli(0 merge --format csv --output est_from_jsonl.csv est.jsonl)
+  expect_same_rows(est.csv est_from_jsonl.csv)
+
+  # stdout, a header line in the file, --rows without an end.
+  file(STRINGS "${DATA_DIR}/digits.csv" digits LIMIT_COUNT 3)
+  set(header "")
+  foreach(i RANGE 1 64)
+    string(APPEND header "pixel${i},")
+  endforeach()
+  list(JOIN digits "\n" body)
+  file(WRITE "${WORK_DIR}/with_header.csv" "${header}label\n${body}\n")
+  cli(0 estimate --model "${DATA_DIR}/digits_tanh_64_64_10.model" --inputs with_header.csv
+        --label-column last --input-scale 0.0625 --sigma 0.2 --rows 1:)
+  expect_match("${OUT}" "^point_id,[^\n]*\n1,1,taylor,0.20000000000000001,[^\n]*\n2,2,taylor,[^\n]*\n$"
+               "stdout output of rows 1: of a file with a header")
+
+
+  # A point whose estimates fail (x overflows to inf after --input-scale) gives rows with
+  # status error and the reason, not a failed command; the closing line counts them.
+  list(GET digits 0 line1)
+  string(REPEAT "1e300," 64 huge)
+  file(WRITE "${WORK_DIR}/huge.csv" "${line1}\n${huge}3\n")
+  cli(0 estimate --model "${DATA_DIR}/digits_tanh_64_64_10.model" --inputs huge.csv
+        --label-column last --input-scale 1e10 --sigma 0.1 --estimators taylor,monte_carlo
+        --samples 100 --output huge_out.csv)
+  expect_match("${ERR}" "4 rows \\(2 points, 2 estimators, 1 sigma\\) written to huge_out.csv; 2 with status error"
+               "error rows counted")
+  file(READ "${WORK_DIR}/huge_out.csv" text)
+  expect_match("${text}" "\n0,0,taylor,[^\n]*,ok,\n" "point 0 is fine")
+  expect_match("${text}" "\n1,3,taylor,0.10000000000000001,-1,[^\n]*,error,\"probust::taylor_estimator::estimate: x has a non-finite entry[^\n]*\"\n"
+               "point 1 is an error row")
+  cli(0 summary huge_out.csv --estimator taylor)
+  expect_match("${OUT}" "\n +3 +0 +1 +-\n" "summary counts the error row of class 3")
+
+# ---------------------------------------------------------------------------------------------
+elseif(CASE STREQUAL "shards_merge")
+  set(run estimate ${DIGITS} --rows 0:40 --estimators taylor,monte_carlo,mmse
+          --sigmas 0.1,0.3 --samples 300)
+  cli(0 ${run} --output full.csv)
+  expect_csv_shape(full.csv 240)
+  foreach(i 0 1 2)
+    cli(0 ${run} --shard ${i}/3 --output part${i}.jsonl)
+    cli(0 ${run} --shard ${i}/3 --threads 1 --output part${i}.csv)
+  endforeach()
+  # JSON Lines parts, given out of order, merged to CSV: the unsharded file.
+  cli(0 merge --output merged.csv part2.jsonl part0.jsonl part1.jsonl)
+  expect_match("${ERR}" "merged 3 parts: 240 rows, 40 points" "merge closing line")
+  expect_same_rows(full.csv merged.csv)
+  # CSV parts merged to JSON Lines equal the unsharded file converted by a one-part merge.
+  cli(0 merge --output full.jsonl full.csv)
+  cli(0 merge --output merged.jsonl --expect-points 40 part0.csv part1.csv part2.csv)
+  expect_same_rows(full.jsonl merged.jsonl)
+  # To stdout, in the format of the parts.
+  cli(0 merge part0.jsonl part1.jsonl part2.jsonl)
+  file(WRITE "${WORK_DIR}/merged_stdout.jsonl" "${OUT}")
+  expect_same_rows(full.jsonl merged_stdout.jsonl)
+
+  # More shards than points: an empty shard is a header-only file, and merges.
+  set(tiny estimate ${DIGITS} --rows 0:2 --estimators taylor,softmax --sigma 0.5)
+  cli(0 ${tiny} --output tiny.csv)
+  foreach(i 0 1 2)
+    cli(0 ${tiny} --shard ${i}/3 --output tiny${i}.csv)
+  endforeach()
+  expect_csv_shape(tiny0.csv 0)
+  cli(0 merge --output tiny_merged.csv tiny0.csv tiny1.csv tiny2.csv)
+  expect_same_rows(tiny.csv tiny_merged.csv)
+
+# ---------------------------------------------------------------------------------------------
+elseif(CASE STREQUAL "threads")
+  set(run estimate ${DIGITS} --rows 0:40 --estimators monte_carlo,control_variate,mmse,taylor
+          --sigma 0.2 --samples 300 --seed 12345)
+  cli(0 ${run} --threads 1 --output one.csv)
+  cli(0 ${run} --threads 2 --output two.csv)
+  cli(0 ${run} --threads 0 --output all.csv)
+  expect_same_rows(one.csv two.csv)
+  expect_same_rows(one.csv all.csv)
+  # Another seed gives other Monte-Carlo rows (the seed reaches the estimators).
+  cli(0 estimate ${DIGITS} --rows 0:40 --estimators monte_carlo,control_variate,mmse,taylor
+        --sigma 0.2 --samples 300 --output other_seed.csv)
+  without_seconds(one.csv a)
+  without_seconds(other_seed.csv b)
+  if(a STREQUAL b)
+    message(FATAL_ERROR "--seed has no effect")
+  endif()
+
+# ---------------------------------------------------------------------------------------------
+elseif(CASE STREQUAL "errors")
+  set(model --model "${DATA_DIR}/digits_tanh_64_64_10.model")
+  # A non-number on line 3, column 7.
+  file(STRINGS "${DATA_DIR}/digits.csv" digits LIMIT_COUNT 5)
+  list(GET digits 2 line3)
+  string(REPEAT "[^,]*," 6 skip)
+  string(REGEX REPLACE "^(${skip})[^,]*" "\\1x" line3 "${line3}")
+  list(REMOVE_AT digits 2)
+  list(INSERT digits 2 "${line3}")
+  list(JOIN digits "\n" text)
+  file(WRITE "${WORK_DIR}/bad.csv" "${text}\n")
+  cli(1 estimate ${model} --inputs bad.csv --label-column last --sigma 0.1 --output out.csv)
+  expect_match("${ERR}" "^probust-cli: bad.csv:3: column 7: 'x' is not a number\n" "bad number")
+  expect_match("${ERR}" "out.csv was not written" "failed run note")
+  expect_missing(out.csv)
+
+  # A short line: the wrong number of fields.
+  list(GET digits 0 line1)
+  list(GET digits 1 line2)
+  string(REGEX REPLACE ",[^,]*$" "" line2 "${line2}")
+  file(WRITE "${WORK_DIR}/short.csv" "${line1}\n${line2}\n")
+  cli(1 estimate ${model} --inputs short.csv --label-column last --sigma 0.1 --output out.csv)
+  expect_match("${ERR}" "^probust-cli: short.csv:2: 64 fields, expected 65" "short line")
+  expect_missing(out.csv)
+
+  # The label column counted as a feature: the model's input size differs.
+  cli(1 estimate ${model} --inputs "${DATA_DIR}/digits.csv" --rows 0:3 --sigma 0.1
+        --output out.csv)
+  expect_match("${ERR}" "expects 64 inputs but .* has 65 feature columns .*--label-column"
+               "input size")
+  expect_missing(out.csv)
+
+  # A model file that does not exist, or is malformed.
+  cli(1 estimate --model nope.model --inputs bad.csv --sigma 0.1 --output out.csv)
+  expect_match("${ERR}" "^probust-cli: cannot open model file 'nope.model'" "missing model")
+  expect_missing(out.csv)
+  file(WRITE "${WORK_DIR}/broken.model" "probust-model 1\ninput 64\nlayers one\n")
+  cli(1 estimate --model broken.model --inputs bad.csv --sigma 0.1 --output out.csv)
+  expect_match("${ERR}" "^probust-cli: broken.model:3: " "malformed model")
+  expect_missing(out.csv)
+
+  # A missing inputs file; --rows beyond the end.
+  cli(1 estimate ${model} --inputs nothere.csv --sigma 0.1 --output out.csv)
+  expect_match("${ERR}" "cannot open inputs file 'nothere.csv'" "missing inputs")
+  cli(1 estimate ${model} --inputs bad.csv --label-column last --sigma 0.1 --rows 0:9)
+  expect_match("${ERR}" "bad.csv' has only 5 data rows" "--rows beyond the end")
+
+  # A failed run leaves an older output file as it was.
+  file(WRITE "${WORK_DIR}/keep.csv" "old\n")
+  cli(1 estimate ${model} --inputs bad.csv --label-column last --sigma 0.1 --output keep.csv)
+  file(READ "${WORK_DIR}/keep.csv" kept)
+  if(NOT kept STREQUAL "old\n")
+    message(FATAL_ERROR "a failed run changed keep.csv")
+  endif()
+  expect_missing(keep.csv.partial)
+
+  # Bad command lines: exit code 2, nothing written.
+  set(ok estimate ${model} --inputs bad.csv --label-column last --output out.csv)
+  cli(2 ${ok} --sigma 0.1 --bogus)
+  expect_match("${ERR}" "^probust-cli: unknown option '--bogus'" "unknown option")
+  cli(2 ${ok} --sigma abc)
+  expect_match("${ERR}" "^probust-cli: --sigma: 'abc' is not a number" "bad number option")
+  cli(2 ${ok} --sigmas 0.1,0)
+  expect_match("${ERR}" "--sigmas: 0 is not positive" "sigma 0")
+  cli(2 ${ok} --sigma -0.5)
+  cli(2 ${ok})
+  expect_match("${ERR}" "--sigma or --sigmas is required" "no sigma")
+  cli(2 ${ok} --sigma 0.1 --shard 3/3)
+  expect_match("${ERR}" "--shard: shard index 3 must be below the shard count 3" "bad shard")
+  cli(2 ${ok} --sigma 0.1 --shard 1)
+  cli(2 ${ok} --sigma 0.1 --samples)
+  expect_match("${ERR}" "--samples: missing value" "missing value")
+  cli(2 ${ok} --sigma 0.1 --estimators taylor,nope)
+  cli(2 ${ok} --sigma 0.1 --confidence 1.5)
+  cli(2 ${ok} --sigma 0.1 --threads two)
+  cli(2 ${ok} --sigma 0.1 stray)
+  cli(2 frobnicate)
+  cli(2)
+  expect_missing(out.csv)
+
+# ---------------------------------------------------------------------------------------------
+elseif(CASE STREQUAL "merge_errors")
+  set(run estimate ${DIGITS} --rows 0:30 --estimators taylor,softmax --sigmas 0.1,0.2)
+  foreach(i 0 1 2)
+    cli(0 ${run} --shard ${i}/3 --output part${i}.csv)
+  endforeach()
+  # A missing shard: the message names the files on both sides of the gap.
+  cli(1 merge --output merged.csv part0.csv part2.csv)
+  expect_match("${ERR}" "points 10 to 19 are missing between part0.csv .* and part2.csv"
+               "gap")
+  expect_missing(merged.csv)
+  cli(0 merge --allow-gaps --output merged.csv part0.csv part2.csv)
+  # A missing last shard is seen only with --expect-points.
+  cli(0 merge part0.csv part1.csv)
+  cli(1 merge --expect-points 30 part0.csv part1.csv)
+  expect_match("${ERR}" "the parts have 20 points, --expect-points wants 30" "expect-points")
+  # The same shard twice.
+  cli(1 merge --output twice.csv part0.csv part1.csv part1.csv part2.csv)
+  expect_match("${ERR}" "point 10 is in both part1.csv and part1.csv" "duplicate")
+  expect_missing(twice.csv)
+  # A shard of another run (other sigmas).
+  cli(0 estimate ${DIGITS} --rows 0:30 --estimators taylor,softmax --sigmas 0.1,0.3
+        --shard 1/3 --output other1.csv)
+  cli(1 merge part0.csv other1.csv part2.csv)
+  expect_match("${ERR}" "other1.csv and part0.csv come from different runs" "different runs")
+  # A truncated part: its last point lost one row.
+  file(STRINGS "${WORK_DIR}/part1.csv" lines)
+  list(REMOVE_AT lines -1)
+  list(JOIN lines "\n" text)
+  file(WRITE "${WORK_DIR}/cut1.csv" "${text}\n")
+  cli(1 merge part0.csv cut1.csv part2.csv)
+  expect_match("${ERR}" "cut1.csv: point 19 has no row for sigma 0.2, estimator softmax"
+               "truncated part")
+  # A malformed part: file and line.
+  string(REPLACE ",ok," ",maybe," text "${text}")
+  file(WRITE "${WORK_DIR}/bad1.csv" "${text}\n")
+  cli(1 merge part0.csv bad1.csv part2.csv)
+  expect_match("${ERR}" "bad1.csv:2: column 'status': 'maybe' is not one of" "malformed part")
+  cli(1 merge nothere.csv)
+  expect_match("${ERR}" "cannot open 'nothere.csv'" "missing part")
+  cli(2 merge)
+  cli(2 merge --bogus part0.csv)
+
+# ---------------------------------------------------------------------------------------------
+elseif(CASE STREQUAL "summary")
+  cli(0 estimate ${DIGITS} --rows 0:40 --estimators taylor,monte_carlo,softmax
+        --sigmas 0.1,0.3 --samples 400 --output est.csv)
+  cli(0 summary est.csv)
+  foreach(text "est.csv: 240 rows, 40 points" "=== taylor, sigma 0.1 ===" "=== softmax, sigma 0.3 ==="
+               "Robustness by true label" "Most vulnerable: the 10 points with the largest 1 - p"
+               "=== agreement with monte_carlo, sigma 0.3 ===" "Spearman rho" "\n +taylor +40 ")
+    expect_match("${OUT}" "${text}" "summary")
+  endforeach()
+  cli(0 summary est.csv --estimator taylor --sigma 0.3 --by predicted --top 3)
+  expect_match("${OUT}" "Robustness by predicted class" "summary --by predicted")
+  expect_match("${OUT}" "the 3 points with the largest" "summary --top 3")
+  if(OUT MATCHES "sigma 0.1 ===")
+    message(FATAL_ERROR "summary --sigma 0.3 printed sigma 0.1:\n${OUT}")
+  endif()
+  cli(1 summary est.csv --estimator nope)
+  expect_match("${ERR}" "no rows of estimator 'nope'" "unknown estimator")
+  cli(1 summary est.csv --sigma 0.7)
+  cli(1 summary nothere.csv)
+  cli(2 summary)
+  cli(2 summary est.csv --by colour)
+
+else()
+  message(FATAL_ERROR "test_cli.cmake: unknown CASE '${CASE}'")
+endif()
