@@ -104,8 +104,7 @@ int main(int argc, char** argv) {
           parse_point(line, files[1] + ":" + std::to_string(number), net.input_dimension()));
     }
     // All points in one batched forward pass (what Monte Carlo uses; equal to net(x) up to
-    // rounding). Calling net(x) here instead makes GCC 12 at -O2/-O3 emit a false
-    // -Wuse-after-free inside Eigen, which -DPROBUST_WERROR=ON would turn into an error.
+    // rounding).
     Eigen::MatrixXd X(net.input_dimension(), static_cast<Eigen::Index>(points.size()));
     for (std::size_t j = 0; j < points.size(); ++j) X.col(static_cast<Eigen::Index>(j)) = points[j];
     const Eigen::MatrixXd logits = net.forward_batch(X);

@@ -200,12 +200,11 @@ class dense_network {
   vector_type operator()(const vector_type& x) const {
     check_input(x.size(), "x has size");
     vector_type a = x;
-    vector_type z;
     for (const layer_type& layer : layers_) {
-      z = layer.bias;
+      vector_type z = layer.bias;
       z.noalias() += layer.weights * a;
       detail::apply_activation(z, layer.activation, layer.slope);
-      a.swap(z);
+      a = std::move(z);
     }
     return a;
   }
