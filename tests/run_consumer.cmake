@@ -1,7 +1,8 @@
 # Run with `cmake -P`. Drives the consumer-project tests (see tests/CMakeLists.txt).
 #   CONSUMER_MODE=install       cmake --install PROBUST_BINARY_DIR into PROBUST_INSTALL_PREFIX
-#   CONSUMER_MODE=find_package  build tests/consumer against that prefix, run it
-#   CONSUMER_MODE=subdirectory  build tests/consumer with add_subdirectory(PROBUST_SOURCE_DIR)
+#   CONSUMER_MODE=find_package  build CONSUMER_SOURCE_DIR (examples/cmake_project) against
+#                               that prefix, run it
+#   CONSUMER_MODE=subdirectory  build it with add_subdirectory(PROBUST_SOURCE_DIR), run it
 cmake_minimum_required(VERSION 3.15)
 
 function(run)
@@ -60,10 +61,10 @@ endif()
 run(${_configure})
 run("${CMAKE_COMMAND}" --build "${CONSUMER_BINARY_DIR}" --config "${CONSUMER_BUILD_TYPE}")
 
-find_program(_exe probust_consumer
+find_program(_exe robustness_check
   PATHS "${CONSUMER_BINARY_DIR}" "${CONSUMER_BINARY_DIR}/${CONSUMER_BUILD_TYPE}"
   NO_DEFAULT_PATH)
 if(NOT _exe)
-  message(FATAL_ERROR "probust_consumer executable not found in ${CONSUMER_BINARY_DIR}")
+  message(FATAL_ERROR "robustness_check executable not found in ${CONSUMER_BINARY_DIR}")
 endif()
 run("${_exe}")
