@@ -70,10 +70,13 @@ struct control_variate_options {
 /// estimates β from the same draws). The interval is p_T ± e_T + paired_difference_interval
 /// (n₊, n₋, n) with the bounds q₊ ≤ 1 − p_T + e_T, q₋ ≤ p_T + e_T (e_T the MVN error
 /// estimate), clipped to [0, 1]: near p_T = 1 it is as narrow as the plain Monte-Carlo
-/// interval, elsewhere narrower by about √variance_reduction. p̂ is clamped to the interval
-/// (it leaves [0, 1] or the interval only when the draws with C = 0 are more frequent than
-/// the bound allows; clamping then moves it towards p). Reference: A. B. Owen, Monte Carlo theory, methods and
-/// examples (2013), §8.9 (control variates).
+/// interval; elsewhere it narrows as disagreements get rarer, by less than
+/// √variance_reduction (exactness costs width: the box and its Bonferroni split), while
+/// the score interval (interval_method::wilson) narrows by about √variance_reduction.
+/// p̂ is clamped to the interval (it leaves [0, 1] or the interval only when the draws
+/// with C = 0 are more frequent than the bound allows; clamping then moves it towards p).
+/// Reference: A. B. Owen, Monte Carlo theory, methods and examples (2013), §8.9 (control
+/// variates).
 ///
 /// The draws, the batching and the sequential stopping rule are those of
 /// monte_carlo_estimator: with the same seed both see the same noise, and Y is the same
