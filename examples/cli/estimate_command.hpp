@@ -275,6 +275,18 @@ estimator_run bind_estimator(const probust::dense_network<double>& model, const 
   };
 }
 
+/// The members Monte Carlo and the control variate share, from the command line.
+template <class Options>
+Options sampling_options(const estimate_settings& s) {
+  Options o;
+  o.samples = s.samples;
+  o.seed = s.seed;
+  o.confidence = s.confidence;
+  o.interval = s.interval;
+  o.target_half_width = s.target_half_width;
+  return o;
+}
+
 /// The estimator `name` with the options of the command line.
 inline estimator_run make_estimator(const std::string& name, const estimate_settings& s,
                                     const probust::dense_network<double>& model,
@@ -297,21 +309,11 @@ inline estimator_run make_estimator(const std::string& name, const estimate_sett
     return bind_estimator(model, table, probust::mmse_estimator<>(o));
   }
   if (name == "monte_carlo") {
-    probust::monte_carlo_options o;
-    o.samples = s.samples;
-    o.seed = s.seed;
-    o.confidence = s.confidence;
-    o.interval = s.interval;
-    o.target_half_width = s.target_half_width;
-    return bind_estimator(model, table, probust::monte_carlo_estimator<>(o));
+    return bind_estimator(model, table, probust::monte_carlo_estimator<>(
+                                            sampling_options<probust::monte_carlo_options>(s)));
   }
   if (name == "control_variate") {
-    probust::control_variate_options o;
-    o.samples = s.samples;
-    o.seed = s.seed;
-    o.confidence = s.confidence;
-    o.interval = s.interval;
-    o.target_half_width = s.target_half_width;
+    auto o = sampling_options<probust::control_variate_options>(s);
     o.mvn = mvn;
     return bind_estimator(model, table, probust::control_variate_estimator<>(o));
   }

@@ -43,6 +43,17 @@ inline void check_proportion_arguments(std::uint64_t hits, std::uint64_t n, doub
   }
 }
 
+/// The checks of check_proportion_arguments for paired counts: also gained + lost ≤ n.
+inline void check_paired_arguments(std::uint64_t gained, std::uint64_t lost, std::uint64_t n,
+                                   double confidence, const char* function) {
+  if (gained > n || lost > n - gained) {
+    throw_invalid_argument(function, "gained + lost (" + std::to_string(gained) + " + " +
+                                         std::to_string(lost) + ") exceeds n (" +
+                                         std::to_string(n) + ")");
+  }
+  check_proportion_arguments(gained, n, confidence, function);
+}
+
 }  // namespace detail
 
 /// The Clopper–Pearson ("exact") interval for hits successes in n trials at level
@@ -129,12 +140,7 @@ struct difference_interval {
 inline difference_interval tango_interval(std::uint64_t gained, std::uint64_t lost,
                                           std::uint64_t n, double confidence) {
   constexpr const char* fn = "probust::tango_interval";
-  if (gained > n || lost > n - gained) {
-    detail::throw_invalid_argument(fn, "gained + lost (" + std::to_string(gained) + " + " +
-                                           std::to_string(lost) + ") exceeds n (" +
-                                           std::to_string(n) + ")");
-  }
-  detail::check_proportion_arguments(gained, n, confidence, fn);
+  detail::check_paired_arguments(gained, lost, n, confidence, fn);
   const double z = boost::math::quantile(boost::math::complement(
       boost::math::normal_distribution<double>(), (1.0 - confidence) / 2.0));
   const double b = static_cast<double>(gained), c = static_cast<double>(lost);
@@ -196,12 +202,7 @@ inline difference_interval paired_difference_interval(std::uint64_t gained, std:
                                                       double gained_bound = 1.0,
                                                       double lost_bound = 1.0) {
   constexpr const char* fn = "probust::paired_difference_interval";
-  if (gained > n || lost > n - gained) {
-    detail::throw_invalid_argument(fn, "gained + lost (" + std::to_string(gained) + " + " +
-                                           std::to_string(lost) + ") exceeds n (" +
-                                           std::to_string(n) + ")");
-  }
-  detail::check_proportion_arguments(gained, n, confidence, fn);
+  detail::check_paired_arguments(gained, lost, n, confidence, fn);
   if (!(gained_bound >= 0.0 && gained_bound <= 1.0 && lost_bound >= 0.0 && lost_bound <= 1.0) ||
       gained_bound + lost_bound == 0.0) {
     detail::throw_invalid_argument(fn, "the bounds must be in [0, 1] and not both 0, got " +

@@ -61,8 +61,8 @@ namespace detail {
 
 /// Throws unless every row has the same estimator and the same σ (NaN counts as equal).
 inline void require_one_series(const std::vector<dataset_row>& rows, const char* function) {
+  const dataset_row& first = rows.front();
   for (const dataset_row& row : rows) {
-    const dataset_row& first = rows.front();
     const bool same_sigma = row.sigma == first.sigma ||
                             (std::isnan(row.sigma) && std::isnan(first.sigma));
     if (row.estimator != first.estimator || !same_sigma) {

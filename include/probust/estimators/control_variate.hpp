@@ -121,7 +121,7 @@ class control_variate_estimator
     detail::taylor_from_linearization(lin, noise, mvn, false, taylor);
 
     const std::vector<std::uint64_t> looks =
-        detail::sequential_looks(std::min(o.batch_size, o.samples), o.samples,
+        detail::sequential_looks(o.batch_size, o.samples,
                                  o.target_half_width > 0.0);
     const double alpha = 1.0 - o.confidence;
     const double level = 1.0 - alpha / static_cast<double>(looks.size());

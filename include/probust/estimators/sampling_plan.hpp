@@ -39,11 +39,12 @@ void check_sampling_options(const Options& o, const char* function) {
   }
 }
 
-/// The sample counts at which a run of at most `total` draws in batches of `batch` looks
-/// at its interval: n = batch, 2·batch, 4·batch, … below total, and total — or only total
-/// when there is no target half-width (`sequential` false).
-inline std::vector<std::uint64_t> sequential_looks(std::uint64_t batch, std::uint64_t total,
+/// The sample counts at which a run of at most `total` draws in batches of `batch_size`
+/// looks at its interval: with b = min(batch_size, total), n = b, 2b, 4b, … below total,
+/// and total — or only total when there is no target half-width (`sequential` false).
+inline std::vector<std::uint64_t> sequential_looks(std::uint64_t batch_size, std::uint64_t total,
                                                    bool sequential) {
+  const std::uint64_t batch = std::min(batch_size, total);
   std::vector<std::uint64_t> looks;
   if (sequential) {
     for (std::uint64_t n = batch; n < total; n *= 2) {
