@@ -326,6 +326,11 @@ TEST_CASE("every option out of range is rejected with its name", "[reliability][
     o.randomizations = bad;
     rejected(o, "randomizations");
   }
+  for (const double bad : {nan, 0.0, -1.0}) {
+    mvn_options o;
+    o.max_work = bad;
+    rejected(o, "max_work");
+  }
   mvn_options o;
   o.max_points = 0;
   rejected(o, "max_points");
@@ -344,6 +349,13 @@ TEST_CASE("every option out of range is rejected with its name", "[reliability][
   check_invariants(tight);
   CHECK_FALSE(tight.converged);
   CHECK(tight.points == static_cast<std::uint64_t>(o.randomizations));
+  // The work budget: points × k × rank ≤ max_work (k = rank = 5 here: 25 per point).
+  o = {};
+  o.abs_tol = 1e-9;
+  o.max_work = 25.0 * 8 * 100;
+  const mvn_result bounded = probust::mvn_cdf(b, r5, o);
+  CHECK_FALSE(bounded.converged);
+  CHECK(bounded.points == 8 * 100);
   // The rare-event path (p near 1) takes the same options (before: an error naming
   // union_probability).
   o = {};

@@ -28,6 +28,11 @@ struct mvn_options {
   /// ≥ 1. Each randomization evaluates at least one point, so at least `randomizations`
   /// points are used by the quasi-Monte-Carlo path.
   std::uint64_t max_points = 4'000'000;
+  /// Budget in integrand work: points × k × rank (k constraints, rank the integration
+  /// dimension; about 1e10 per second on one core), ≥ 1. The default bounds a large
+  /// unstructured problem (k = 1000, full rank: 2e5 points) to tens of seconds and leaves
+  /// max_points the binding budget for k·rank ≤ 5e4. Deterministic, unlike a time limit.
+  double max_work = 2e11;
   /// Number of independent randomizations of the quasi-Monte-Carlo point set, ≥ 2; the
   /// error estimate is 3 standard errors of their mean (Student-t coverage above 97% for 8).
   int randomizations = 8;
@@ -57,6 +62,7 @@ inline void validate_mvn_options(const mvn_options& opt, const char* function) {
     fail("complement_rel_tol", "finite and > 0", opt.complement_rel_tol);
   }
   if (opt.max_points < 1) fail("max_points", ">= 1", 0.0);
+  if (!(opt.max_work >= 1.0)) fail("max_work", ">= 1", opt.max_work);
   if (opt.randomizations < 2) fail("randomizations", ">= 2", opt.randomizations);
   if (opt.initial_points < 1) fail("initial_points", ">= 1", 0.0);
   if (!(opt.rank_tol >= 0.0 && opt.rank_tol < 1.0)) fail("rank_tol", "in [0, 1)", opt.rank_tol);

@@ -246,7 +246,7 @@ class sov_integrand {
 
 /// Randomized QMC integration of the SOV integrand: `randomizations` independently
 /// scrambled Sobol' sequences, each extended (to the size the observed error predicts)
-/// until 3·SE ≤ max(abs_tol, rel_tol·p) or the point budget is spent.
+/// until 3·SE ≤ max(abs_tol, rel_tol·p) or the budget (max_points, max_work) is spent.
 /// When the ordering's estimate of log p and a pilot measurement of it are below
 /// log_mode_threshold (p ≈ 1e-130), the integrand runs in log mode scaled by the measured
 /// value, so p down to ~1e-300 and below keeps its relative accuracy; the tolerance abs_tol
@@ -296,8 +296,13 @@ inline qmc_estimate integrate_sov(const ordered_factor& f, const mvn_options& op
   }
   std::vector<double> sums(static_cast<std::size_t>(m), 0.0);
   Eigen::MatrixXd uniforms(dim, sov_integrand::block);
+  const double work_per_point = static_cast<double>(f.factor.rows()) * f.rank;
+  const double work_points = std::floor(opt.max_work / work_per_point);
+  const std::uint64_t points = work_points < static_cast<double>(opt.max_points)
+                                   ? static_cast<std::uint64_t>(work_points)
+                                   : opt.max_points;
   const std::uint64_t budget =
-      std::max<std::uint64_t>(opt.max_points / static_cast<std::uint64_t>(m), 1);
+      std::max<std::uint64_t>(points / static_cast<std::uint64_t>(m), 1);
   std::uint64_t done = 0;
   std::uint64_t previous_points = 0;  // points per randomization of the previous round
   std::uint64_t target = std::min(std::max<std::uint64_t>(opt.initial_points, 1), budget);
