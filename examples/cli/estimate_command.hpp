@@ -101,8 +101,10 @@ Running:
                           terminal).
 
 Output:
-  --output FILE           result file; written as FILE.partial and renamed to FILE when
-                          complete (removed on failure). Default (or -): stdout.
+  --output FILE           result file; written as FILE.partial-<16 hex digits> (a new
+                          file per run) and renamed to FILE when complete (removed on
+                          failure). Must not be a directory, a FIFO or device, or the
+                          --inputs or --model file. Default (or -): stdout.
   --format FORMAT         csv | jsonl. Default: jsonl if FILE ends in .jsonl, .ndjson or
                           .json, else csv.
 
@@ -409,7 +411,8 @@ inline int run_estimate(const estimate_settings& s) {
   row_counts counts;
   std::uint64_t points = 0;
   std::string target;
-  with_output(s.output, s.format, [&](row_output& out) {
+  const std::vector<input_file> inputs = {{"--inputs", s.inputs}, {"--model", s.model}};
+  with_output(s.output, s.format, inputs, [&](row_output& out) {
     target = out.target();
     const probust::dense_network<double> model = load_model(s.model);
     const input_table table = read_inputs(s.inputs, s.input);
