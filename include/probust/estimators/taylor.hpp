@@ -30,6 +30,12 @@ struct taylor_options {
   int target = -1;
 };
 
+/// Checks taylor_options (target ≥ −1); throws probust::invalid_argument
+/// "probust::taylor_estimator: target ...". taylor_estimator's constructor calls it.
+inline void check_options(const taylor_options& o) {
+  detail::check_target_option(o.target, "probust::taylor_estimator");
+}
+
 namespace detail {
 
 /// The jitter the paper's reference code adds to the correlation matrix R.
