@@ -613,6 +613,41 @@ TEST_CASE("dataset_io: the spelling of the files") {
   CHECK(permuted[0].result.variance_reduction == 2.5);
 }
 
+TEST_CASE("dataset_io: JSON Lines is valid UTF-8, ill-formed bytes become U+FFFD",
+          "[reliability]") {
+  // Lone continuation byte, cut 3-byte sequence, overlong '/', surrogate, above U+10FFFF,
+  // FF, then valid σ, €, U+1D11E, and a 4-byte sequence cut at the end. The expected
+  // replacement is Python's bytes.decode("utf-8", "replace") (one U+FFFD per maximal
+  // subpart, Unicode §3.9): 13 of them.
+  probust::dataset_row row;
+  row.estimator = "taylor";
+  row.status = probust::row_status::error;
+  row.message = "a\x80" "b\xe2\x82" "x\xc0\xaf" "y\xed\xa0\x80" "z\xf4\x90\x80\x80"
+                "w\xff\xcf\x83\xe2\x82\xac\xf0\x9d\x84\x9e\xf0\x9d\x84";
+  std::ostringstream out;
+  probust::write_jsonl(out, {row});
+  const std::string expected =
+      "\"message\":\"a\\ufffdb\\ufffdx\\ufffd\\ufffdy\\ufffd\\ufffd\\ufffdz\\ufffd\\ufffd\\ufffd"
+      "\\ufffdw\\ufffd\xcf\x83\xe2\x82\xac\xf0\x9d\x84\x9e\\ufffd\"}\n";
+  const std::string text = out.str();
+  REQUIRE(text.size() >= expected.size());
+  CHECK(text.substr(text.size() - expected.size()) == expected);
+  // It reads back, with U+FFFD (EF BF BD) in place of the ill-formed bytes.
+  const auto back = jsonl_from(text);
+  REQUIRE(back.size() == 1);
+  std::string replaced = "a";
+  for (const char* part : {"b", "x", "", "y", "", "", "z", "", "", "", "w"}) {
+    replaced += "\xef\xbf\xbd";
+    replaced += part;
+  }
+  replaced += "\xef\xbf\xbd\xcf\x83\xe2\x82\xac\xf0\x9d\x84\x9e\xef\xbf\xbd";
+  CHECK(back[0].message == replaced);
+  // CSV keeps every byte.
+  std::ostringstream csv;
+  probust::write_csv(csv, {row});
+  CHECK(csv_from(csv.str())[0].message == row.message);
+}
+
 TEST_CASE("dataset_io: reader errors name the source and the line") {
   std::vector<probust::dataset_row> rows(3);
   for (std::size_t i = 0; i < 3; ++i) {

@@ -297,6 +297,17 @@ elseif(CASE STREQUAL "errors")
   expect_match("${ERR}" "^probust-cli: broken.model:3: " "malformed model")
   expect_missing(out.csv)
 
+  # A directory, or a stream without line ends, as the model file.
+  cli(1 estimate --model . --inputs bad.csv --sigma 0.1 --output out.csv)
+  expect_match("${ERR}" "^probust-cli: '.' is a directory, not a model file" "model directory")
+  expect_missing(out.csv)
+  if(EXISTS /dev/zero)
+    cli(1 estimate --model /dev/zero --inputs bad.csv --sigma 0.1 --output out.csv)
+    expect_match("${ERR}" "^probust-cli: /dev/zero:1: line longer than 67108864 characters"
+                 "endless model file")
+    expect_missing(out.csv)
+  endif()
+
   # A missing inputs file; --rows beyond the end.
   cli(1 estimate ${model} --inputs nothere.csv --sigma 0.1 --output out.csv)
   expect_match("${ERR}" "cannot open inputs file 'nothere.csv'" "missing inputs")
