@@ -464,7 +464,7 @@ elseif(CASE STREQUAL "concurrent_output")
     foreach(signal TERM INT)
       file(WRITE "${WORK_DIR}/stopped.csv" "old\n")
       execute_process(COMMAND "${TIMEOUT_PROGRAM}" -s ${signal} 1 "${CLI}" estimate ${DIGITS}
-                              --estimators monte_carlo --sigma 0.1 --samples 100000000
+                              --estimators monte_carlo --sigma 0.1 --samples 100000000 --threads 1
                               --output stopped.csv
                       WORKING_DIRECTORY "${WORK_DIR}" RESULT_VARIABLE rc)
       if(NOT rc EQUAL 124)
