@@ -343,7 +343,8 @@ elseif(CASE STREQUAL "errors")
   cli(2 ${ok} --sigma 0.1 --confidence 1.5)
   # A level the estimators cannot use is a command-line error, not error rows.
   cli(2 ${ok} --sigma 0.1 --confidence 1e-300)
-  expect_match("${ERR}" "^probust-cli: --confidence: must lie in \\[1e-12, 1 - 1e-12\\]" "tiny level")
+  expect_match("${ERR}" "^probust-cli: --confidence: must lie in \\[1e-12, 1 - 1e-12\\]"
+               "tiny level")
   cli(2 ${ok} --sigma 0.1 --samples 9007199254740993)
   expect_match("${ERR}" "--samples: at most 2\\^53" "samples above 2^53")
   cli(2 ${ok} --sigma 0.1 --threads two)

@@ -1,8 +1,9 @@
 #pragma once
 /// \file estimator_base.hpp
 /// What the estimator classes share: the scalar and option types, the stored options
-/// (checked at construction), the compile-time checks of the model and noise types, and (for the stochastic estimators)
-/// the overload of `estimate` that draws its noise from probust::stream(options().seed, 0).
+/// (checked at construction), the compile-time checks of the model and noise types, and
+/// (for the stochastic estimators) the overload of `estimate` that draws its noise from
+/// probust::stream(options().seed, 0).
 
 #include <Eigen/Dense>
 #include <cstdio>

@@ -71,8 +71,9 @@ inline void check_options(const monte_carlo_options& o) {
 /// Result: error = (upper − lower)/2; complement = (n − hits)/n; samples = n;
 /// model_evaluations = 1 + n; converged = false only when target_half_width was not
 /// reached within `samples` draws. The constructor throws probust::invalid_argument for
-/// invalid options (check_options); estimate throws it for an empty or non-finite x, a noise of another dimension, a model with non-finite logits
-/// or fewer than 2 classes, or an out-of-range target.
+/// invalid options (check_options); estimate throws it for an empty or non-finite x, a
+/// noise of another dimension, a model with non-finite logits or fewer than 2 classes, or
+/// a target beyond the classes.
 template <class T = double>
 class monte_carlo_estimator
     : public detail::seeded_estimator<monte_carlo_estimator<T>, T, monte_carlo_options> {
