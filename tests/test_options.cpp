@@ -161,6 +161,31 @@ void sampling_options_checked(const std::string& name) {
   target_checked<Estimator>(name);
 }
 
+// The MVN options of taylor, mmse and control_variate: checked with the estimator (the
+// engine's own messages, "options.<member>", under the estimator's name).
+template <class Estimator>
+void mvn_options_checked(const std::string& name) {
+  for (const double bad : {nan, -1.0, -inf}) {
+    rejected<Estimator>(name, "options.abs_tol", [bad](auto& o) { o.mvn.abs_tol = bad; });
+    rejected<Estimator>(name, "options.rel_tol", [bad](auto& o) { o.mvn.rel_tol = bad; });
+  }
+  for (const double bad : {nan, -1.0, 0.0, inf}) {
+    rejected<Estimator>(name, "options.complement_rel_tol",
+                        [bad](auto& o) { o.mvn.complement_rel_tol = bad; });
+  }
+  for (const double bad : {nan, -1.0, 1.0, inf}) {
+    rejected<Estimator>(name, "options.rank_tol", [bad](auto& o) { o.mvn.rank_tol = bad; });
+  }
+  rejected<Estimator>(name, "options.max_points", [](auto& o) { o.mvn.max_points = 0; });
+  rejected<Estimator>(name, "options.initial_points", [](auto& o) { o.mvn.initial_points = 0; });
+  for (const int bad : {1, 0, -1, int_min}) {
+    rejected<Estimator>(name, "options.randomizations",
+                        [bad](auto& o) { o.mvn.randomizations = bad; });
+  }
+  accepted<Estimator>([](auto& o) { o.mvn.abs_tol = 0.0; });
+  accepted<Estimator>([](auto& o) { o.mvn.max_points = 1; });
+}
+
 // The members of mmse_options and mmse_mv_sigmoid_options.
 template <class Estimator>
 void smoothing_options_checked(const std::string& name) {
@@ -195,6 +220,10 @@ TEST_CASE("estimator options are checked once, by the constructor, naming the op
   smoothing_options_checked<probust::mmse_mv_sigmoid_estimator<>>(
       "probust::mmse_mv_sigmoid_estimator");
   target_checked<probust::taylor_estimator<>>("probust::taylor_estimator");
+  mvn_options_checked<probust::taylor_estimator<>>("probust::taylor_estimator");
+  mvn_options_checked<probust::mmse_estimator<>>("probust::mmse_estimator");
+  mvn_options_checked<probust::control_variate_estimator<>>(
+      "probust::control_variate_estimator");
   target_checked<probust::softmax_estimator<>>("probust::softmax_estimator");
   target_checked<probust::taylor_mv_sigmoid_estimator<>>("probust::taylor_mv_sigmoid_estimator");
   // Default options are valid.

@@ -55,11 +55,13 @@ struct control_variate_options {
   int target = -1;
 };
 
-/// Checks control_variate_options: the sampling members as for monte_carlo_options; throws
-/// probust::invalid_argument "probust::control_variate_estimator: <member> ..." naming the
-/// first invalid one. control_variate_estimator's constructor calls it.
+/// Checks control_variate_options: the sampling members as for monte_carlo_options, mvn
+/// as mvn_cdf checks it; throws probust::invalid_argument
+/// "probust::control_variate_estimator: <member> ..." naming the first invalid one.
+/// control_variate_estimator's constructor calls it.
 inline void check_options(const control_variate_options& o) {
   detail::check_sampling_options(o, "probust::control_variate_estimator");
+  detail::validate_mvn_options(o.mvn, "probust::control_variate_estimator");
 }
 
 /// Control-variate Monte Carlo (DESIGN.md §1, beyond the paper). On the same draws

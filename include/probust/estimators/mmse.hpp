@@ -65,6 +65,7 @@ void check_smoothing_options(const Options& o, const char* function) {
 /// invalid one. mmse_estimator's constructor calls it.
 inline void check_options(const mmse_options& o) {
   detail::check_smoothing_options(o, "probust::mmse_estimator");
+  detail::validate_mvn_options(o.mvn, "probust::mmse_estimator");
 }
 
 namespace detail {
