@@ -108,6 +108,12 @@ void check_same_row(const probust::dataset_row& a, const probust::dataset_row& b
   CHECK(a.message == b.message);
 }
 
+// check_same_row with the wall time `seconds` set aside.
+void check_same_row_but_seconds(probust::dataset_row a, const probust::dataset_row& b) {
+  a.seconds = b.seconds;
+  check_same_row(a, b);
+}
+
 // Rows exercising every field and every awkward value of the formats.
 std::vector<probust::dataset_row> awkward_rows() {
   std::vector<probust::dataset_row> rows(4);
@@ -374,6 +380,70 @@ TEST_CASE("run_dataset: argument errors throw probust::invalid_argument") {
   CHECK(std::isnan(rows[0].sigma));
 }
 
+TEST_CASE("shard_begin: floor(i*n/N) exactly for any 64-bit n, i <= N", "[reliability]") {
+  constexpr std::uint64_t top = std::numeric_limits<std::uint64_t>::max();
+  // The 128-bit product as the independent reference (GCC and Clang).
+  __extension__ using uint128 = unsigned __int128;
+  const auto reference = [](std::uint64_t n, std::uint64_t i, std::uint64_t count) {
+    return static_cast<std::uint64_t>(static_cast<uint128>(i) * n / count);
+  };
+  std::vector<std::uint64_t> values = {0, 1, 2, 3, 40, 41, (1ULL << 32) - 1, 1ULL << 32,
+                                       (1ULL << 32) + 1, (1ULL << 63) - 1, 1ULL << 63,
+                                       (1ULL << 63) + 1, top - 1, top};
+  auto engine = probust::stream(0x5ca1e, 0);
+  for (int j = 0; j < 40; ++j) values.push_back(engine() >> (engine() % 64));
+  for (const std::uint64_t n : values) {
+    for (const std::uint64_t count : values) {
+      if (count == 0) continue;
+      for (const std::uint64_t i : {std::uint64_t{0}, std::uint64_t{1}, count / 3, count / 2,
+                                    count - 1, count}) {
+        if (i > count) continue;
+        INFO("n " << n << ", i " << i << ", N " << count);
+        REQUIRE(probust::shard_begin(n, i, count) == reference(n, i, count));
+      }
+    }
+  }
+  // The issue's case: shard 2^63 - 1 of 2^63 over 41 points is point 40.
+  CHECK(probust::shard_begin(41, (1ULL << 63) - 1, 1ULL << 63) == 40);
+  CHECK(probust::shard_begin(41, 1ULL << 63, 1ULL << 63) == 41);
+}
+
+TEST_CASE("run_dataset: 2^63 shards evaluate the right point; wrapping ids are rejected",
+          "[reliability]") {
+  const auto model = tanh_model();
+  const Eigen::MatrixXd points = test_points(41);
+  const probust::isotropic_gaussian noise{0.3};
+  const probust::monte_carlo_estimator<> mc = small_mc();
+  probust::dataset_options o = quiet(1);
+  o.shard_count = std::size_t{1} << 63;
+  o.shard_index = o.shard_count - 1;
+  const auto last = probust::run_dataset(model, points, noise, o, mc);
+  REQUIRE(last.size() == 1);
+  CHECK(last[0].point_id == 40);
+  const auto all = probust::run_dataset(model, points, noise, quiet(1), mc);
+  check_same_row_but_seconds(last[0], all[40]);
+  o.shard_index = 0;  // shards 0 .. 2^63 - 42 are empty
+  CHECK(probust::run_dataset(model, points, noise, o, mc).empty());
+
+  // Ids up to 2^64 - 1 are fine; one more would wrap to 0 and reuse point 0's stream.
+  constexpr std::uint64_t top = std::numeric_limits<std::uint64_t>::max();
+  probust::dataset_options high = quiet(1);
+  high.first_id = top - 2;
+  const auto rows = probust::run_dataset(model, test_points(3), noise, high, mc);
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[2].point_id == top);
+  high.first_id = top - 1;
+  CHECK(error_of([&] { probust::run_dataset(model, test_points(3), noise, high, mc); }) ==
+        "probust::run_dataset: first_id 18446744073709551614 + 3 rows - 1 exceeds 2^64 - 1: "
+        "the point ids would wrap and reuse the random streams of other points");
+  // The check counts all rows, not only the shard's: a shard must not pass alone.
+  high.shard_count = 3;
+  high.shard_index = 0;
+  CHECK(starts_with(
+      error_of([&] { probust::run_dataset(model, test_points(3), noise, high, mc); }),
+      "probust::run_dataset: first_id"));
+}
+
 TEST_CASE("run_dataset: progress reports are non-decreasing and end at the total") {
   const auto fast = tanh_model();
   const auto slow = probust::with_jacobian(
@@ -541,6 +611,41 @@ TEST_CASE("dataset_io: the spelling of the files") {
   CHECK(permuted[0].sigma == 0.2);
   CHECK(permuted[0].message == "hi");
   CHECK(permuted[0].result.variance_reduction == 2.5);
+}
+
+TEST_CASE("dataset_io: JSON Lines is valid UTF-8, ill-formed bytes become U+FFFD",
+          "[reliability]") {
+  // Lone continuation byte, cut 3-byte sequence, overlong '/', surrogate, above U+10FFFF,
+  // FF, then valid σ, €, U+1D11E, and a 4-byte sequence cut at the end. The expected
+  // replacement is Python's bytes.decode("utf-8", "replace") (one U+FFFD per maximal
+  // subpart, Unicode §3.9): 13 of them.
+  probust::dataset_row row;
+  row.estimator = "taylor";
+  row.status = probust::row_status::error;
+  row.message = "a\x80" "b\xe2\x82" "x\xc0\xaf" "y\xed\xa0\x80" "z\xf4\x90\x80\x80"
+                "w\xff\xcf\x83\xe2\x82\xac\xf0\x9d\x84\x9e\xf0\x9d\x84";
+  std::ostringstream out;
+  probust::write_jsonl(out, {row});
+  const std::string expected =
+      "\"message\":\"a\\ufffdb\\ufffdx\\ufffd\\ufffdy\\ufffd\\ufffd\\ufffdz\\ufffd\\ufffd\\ufffd"
+      "\\ufffdw\\ufffd\xcf\x83\xe2\x82\xac\xf0\x9d\x84\x9e\\ufffd\"}\n";
+  const std::string text = out.str();
+  REQUIRE(text.size() >= expected.size());
+  CHECK(text.substr(text.size() - expected.size()) == expected);
+  // It reads back, with U+FFFD (EF BF BD) in place of the ill-formed bytes.
+  const auto back = jsonl_from(text);
+  REQUIRE(back.size() == 1);
+  std::string replaced = "a";
+  for (const char* part : {"b", "x", "", "y", "", "", "z", "", "", "", "w"}) {
+    replaced += "\xef\xbf\xbd";
+    replaced += part;
+  }
+  replaced += "\xef\xbf\xbd\xcf\x83\xe2\x82\xac\xf0\x9d\x84\x9e\xef\xbf\xbd";
+  CHECK(back[0].message == replaced);
+  // CSV keeps every byte.
+  std::ostringstream csv;
+  probust::write_csv(csv, {row});
+  CHECK(csv_from(csv.str())[0].message == row.message);
 }
 
 TEST_CASE("dataset_io: reader errors name the source and the line") {

@@ -662,6 +662,55 @@ TEST_CASE("malformed model files name the file, the line and the problem") {
              Catch::StartsWith("probust::load_dense_network: cannot open '" + missing.path));
 }
 
+namespace {
+
+// A stream of `size` zero bytes without a line end, generated 64 KiB at a time (like
+// /dev/zero, but finite so that a reader without a line cap cannot hang the test).
+class zero_bytes : public std::streambuf {
+ public:
+  explicit zero_bytes(std::size_t size) : left_(size) {}
+
+ protected:
+  int_type underflow() override {
+    if (left_ == 0) return traits_type::eof();
+    const std::size_t n = std::min(left_, sizeof chunk_);
+    left_ -= n;
+    setg(chunk_, chunk_, chunk_ + n);
+    return traits_type::to_int_type(chunk_[0]);
+  }
+
+ private:
+  char chunk_[1 << 16] = {};
+  std::size_t left_;
+};
+
+}  // namespace
+
+TEST_CASE("model files: a byte order mark, a directory and a line without end",
+          "[reliability]") {
+  // A UTF-8 byte order mark before the first line (Windows editors) is accepted.
+  const temp_file bom("bom", "\xEF\xBB\xBF" + join(valid_lines, "\r\n"));
+  const auto net = probust::load_dense_network(bom.path);
+  REQUIRE(net.layers().size() == 2);
+  CHECK(net.layers()[0].weights == (Eigen::MatrixXd(2, 3) << 1, 2, 3, 4, 5, 6).finished());
+  // Only at the start of the file: elsewhere it is not a number.
+  CHECK_THAT(error_of_load(temp_file("bom7", with_line(7, "\xEF\xBB\xBF" "1 2 3")).path),
+             Catch::Contains(":7: expected a number"));
+
+  // A directory is named as such.
+  const std::string dir = std::filesystem::temp_directory_path().string();
+  CHECK(error_of_load(dir) ==
+        "probust::load_dense_network: '" + dir + "' is a directory, not a model file");
+
+  // 64 MiB + 1 bytes without a line end: an error at line 1, not a reader that keeps
+  // reading (/dev/zero never ends).
+  zero_bytes zeros(probust::max_model_line_length + 1);
+  std::istream endless(&zeros);
+  CHECK_THROWS_WITH(probust::read_dense_network(endless, "zeros"),
+                    "probust::read_dense_network: zeros:1: line longer than 67108864 "
+                    "characters (is this a model file?)");
+}
+
 // --- noise ------------------------------------------------------------------------------
 
 TEST_CASE("noise constructors reject bad parameters") {

@@ -219,7 +219,6 @@ inline shard_spec parse_shard(const std::string& option, const std::string& text
   shard_spec s;
   s.index = parse_count(option, text.substr(0, slash));
   s.count = parse_positive_count(option, text.substr(slash + 1));
-  if (s.count > (std::uint64_t{1} << 32)) throw usage_error(option + ": at most 2^32 shards");
   if (s.index >= s.count) {
     throw usage_error(option + ": shard index " + std::to_string(s.index) +
                       " must be below the shard count " + std::to_string(s.count) +

@@ -74,12 +74,12 @@ Estimators and noise:
   --sigmas LIST           several noise levels, e.g. 0.05,0.1,0.2 (one run per sigma,
                           output in this order). One of --sigma / --sigmas is required.
   --samples N             Monte-Carlo samples of monte_carlo and control_variate (the
-                          maximum with --target-half-width). Default: 10000.
+                          maximum with --target-half-width), at most 2^53. Default: 10000.
   --mmse-samples N        noisy copies averaged by mmse and mmse_mv_sigmoid. Default: 10.
   --target-half-width W   monte_carlo, control_variate: stop sampling once the interval's
                           half-width is <= W (sequential, level kept). Default: 0 (off).
-  --confidence C          monte_carlo, control_variate: interval level in (0, 1).
-                          Default: 0.95.
+  --confidence C          monte_carlo, control_variate: interval level in
+                          [1e-12, 1 - 1e-12]. Default: 0.95.
   --interval METHOD       monte_carlo, control_variate: clopper_pearson | wilson.
                           Default: clopper_pearson.
   --seed S                noise seed of monte_carlo, control_variate, mmse and
@@ -101,8 +101,10 @@ Running:
                           terminal).
 
 Output:
-  --output FILE           result file; written as FILE.partial and renamed to FILE when
-                          complete (removed on failure). Default (or -): stdout.
+  --output FILE           result file; written as FILE.partial-<16 hex digits> (a new
+                          file per run) and renamed to FILE when complete (removed on
+                          failure). Must not be a directory, a FIFO or device, or the
+                          --inputs or --model file. Default (or -): stdout.
   --format FORMAT         csv | jsonl. Default: jsonl if FILE ends in .jsonl, .ndjson or
                           .json, else csv.
 
@@ -198,6 +200,7 @@ inline bool parse_estimate(int argc, const char* const* argv, estimate_settings&
       }
     } else if (option == "--samples") {
       s.samples = parse_positive_count(option, args.value(option));
+      if (s.samples > probust::max_samples) throw usage_error(option + ": at most 2^53");
     } else if (option == "--mmse-samples") {
       s.mmse_samples = parse_positive_count(option, args.value(option));
       if (s.mmse_samples > 1'000'000'000) throw usage_error(option + ": at most 1000000000");
@@ -206,8 +209,8 @@ inline bool parse_estimate(int argc, const char* const* argv, estimate_settings&
       if (s.target_half_width < 0.0) throw usage_error(option + ": must be >= 0");
     } else if (option == "--confidence") {
       s.confidence = parse_real(option, args.value(option));
-      if (!(s.confidence > 0.0 && s.confidence < 1.0)) {
-        throw usage_error(option + ": must lie strictly between 0 and 1");
+      if (!(s.confidence >= probust::min_confidence && s.confidence <= probust::max_confidence)) {
+        throw usage_error(option + ": must lie in [1e-12, 1 - 1e-12]");
       }
     } else if (option == "--interval") {
       s.interval =
@@ -409,7 +412,8 @@ inline int run_estimate(const estimate_settings& s) {
   row_counts counts;
   std::uint64_t points = 0;
   std::string target;
-  with_output(s.output, s.format, [&](row_output& out) {
+  const std::vector<input_file> inputs = {{"--inputs", s.inputs}, {"--model", s.model}};
+  with_output(s.output, s.format, inputs, [&](row_output& out) {
     target = out.target();
     const probust::dense_network<double> model = load_model(s.model);
     const input_table table = read_inputs(s.inputs, s.input);

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <probust/dataset.hpp>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -125,12 +126,6 @@ inline int parse_label(const std::string& text, const std::string& where) {
   return value;
 }
 
-/// The first row of shard `index` of `count` over n rows, ⌊index·n/count⌋ — the split of
-/// probust::dataset_options (docs/dataset_format.md), so the point ids are the same.
-inline std::uint64_t shard_begin(std::uint64_t n, std::uint64_t index, std::uint64_t count) {
-  return index * (n / count) + index * (n % count) / count;
-}
-
 }  // namespace detail
 
 /// Reads the inputs file `path` (see the file comment) and keeps the rows of this
@@ -155,7 +150,8 @@ inline input_table read_inputs(const std::string& path, const input_options& opt
   }
   table.features = first.columns - label_fields;
 
-  // The selected rows [a, b) and this shard's block [begin, end) of them.
+  // The selected rows [a, b) and this shard's block [begin, end) of them: the split of
+  // probust::dataset_options (probust::shard_begin), so the point ids are the same.
   const row_range& r = options.rows;
   const std::uint64_t b = r.end == UINT64_MAX ? table.file_rows : r.end;
   if (r.begin > table.file_rows || b > table.file_rows) {
@@ -165,10 +161,10 @@ inline input_table read_inputs(const std::string& path, const input_options& opt
   }
   table.selected_rows = b - r.begin;
   const std::uint64_t begin =
-      r.begin + detail::shard_begin(table.selected_rows, options.shard.index, options.shard.count);
+      r.begin + probust::shard_begin(table.selected_rows, options.shard.index, options.shard.count);
   const std::uint64_t end =
       r.begin +
-      detail::shard_begin(table.selected_rows, options.shard.index + 1, options.shard.count);
+      probust::shard_begin(table.selected_rows, options.shard.index + 1, options.shard.count);
   table.first_id = begin;
   table.points.resize(static_cast<Eigen::Index>(end - begin),
                       static_cast<Eigen::Index>(table.features));

@@ -42,12 +42,13 @@ Checks (any failure: exit status 1, nothing written):
   * every point has a row for every (sigma, estimator) (a truncated part);
   * no point ids are missing between or inside parts (a missing shard); the message
     names the files on both sides of the gap.
+  * every part is a readable, well-formed result file (not a directory).
 Parts that were run with different options (--samples, --seed, ...) cannot be told apart
 from the rows: use the same command line for every shard.
 
 Options:
-  --output FILE          merged file; written as FILE.partial and renamed when complete.
-                         Default: stdout.
+  --output FILE          merged file; written as FILE.partial-<16 hex digits> and renamed
+                         when complete, as for estimate (not a part). Default: stdout.
   --format FORMAT        csv | jsonl. Default: from the extension of FILE (.jsonl, .ndjson,
                          .json: jsonl; .csv: csv), else the format of the first part.
   --allow-gaps           accept missing point ids (merge whatever shards are there).
@@ -275,8 +276,10 @@ inline int run_merge(const merge_settings& s) {
 
   const row_format fallback = reference ? reference->format : parts.front().format;
   const row_format format = s.format_given ? s.format : format_of_path(s.output, fallback);
+  std::vector<input_file> inputs;
+  for (const std::string& path : s.parts) inputs.push_back({"part", path});
   std::string target;
-  with_output(s.output, format, [&](row_output& out) {
+  with_output(s.output, format, inputs, [&](row_output& out) {
     target = out.target();
     out.write(merged);
   });

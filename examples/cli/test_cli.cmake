@@ -37,15 +37,30 @@ function(expect_match text regex what)
   endif()
 endfunction()
 
-# expect_missing(<file>...): fails if a file (or its .partial) exists.
+# expect_missing(<file>...): fails if a file (or a partial file of it) exists.
 function(expect_missing)
   foreach(f IN LISTS ARGN)
-    foreach(g "${WORK_DIR}/${f}" "${WORK_DIR}/${f}.partial")
-      if(EXISTS "${g}")
-        message(FATAL_ERROR "${g} exists after a failed run")
-      endif()
-    endforeach()
+    if(EXISTS "${WORK_DIR}/${f}")
+      message(FATAL_ERROR "${WORK_DIR}/${f} exists after a failed run")
+    endif()
+    expect_no_partial("${f}")
   endforeach()
+endfunction()
+
+# expect_no_partial(<file>): fails if a partial file of <file> (<file>.partial*) is left.
+function(expect_no_partial f)
+  file(GLOB partials "${WORK_DIR}/${f}.partial*")
+  if(partials)
+    message(FATAL_ERROR "partial files left behind: ${partials}")
+  endif()
+endfunction()
+
+# expect_file(<file> <content>): fails unless the file holds exactly <content>.
+function(expect_file f content)
+  file(READ "${WORK_DIR}/${f}" actual)
+  if(NOT actual STREQUAL content)
+    message(FATAL_ERROR "${f} changed: expected '${content}', found '${actual}'")
+  endif()
 endfunction()
 
 # without_seconds(<file> <variable>): the file's content with the `seconds` column (the
@@ -129,7 +144,7 @@ elseif(CASE STREQUAL "estimate")
   expect_csv_shape(est.csv 80)
   expect_match("${ERR}" "80 rows \\(40 points, 2 estimators, 1 sigma\\) written to est.csv; 0 with status error"
                "closing line")
-  expect_missing(est.csv.partial)
+  expect_no_partial(est.csv)
   file(STRINGS "${WORK_DIR}/est.csv" lines)
   list(GET lines 1 first)
   list(GET lines 2 second)
@@ -203,6 +218,15 @@ elseif(CASE STREQUAL "shards_merge")
   file(WRITE "${WORK_DIR}/merged_stdout.jsonl" "${OUT}")
   expect_same_rows(full.jsonl merged_stdout.jsonl)
 
+  # Any 64-bit shard count: the last of 2^63 shards of 41 points is point 40 (the block
+  # boundaries ⌊i·n/N⌋ used to overflow for N ≥ 2^32).
+  cli(0 estimate ${DIGITS} --rows 0:41 --sigma 0.1
+        --shard 9223372036854775807/9223372036854775808 --output last.csv)
+  expect_csv_shape(last.csv 1)
+  file(STRINGS "${WORK_DIR}/last.csv" lines)
+  list(GET lines 1 row)
+  expect_match("${row}" "^40," "the last of 2^63 shards")
+
   # More shards than points: an empty shard is a header-only file, and merges.
   set(tiny estimate ${DIGITS} --rows 0:2 --estimators taylor,softmax --sigma 0.5)
   cli(0 ${tiny} --output tiny.csv)
@@ -273,6 +297,17 @@ elseif(CASE STREQUAL "errors")
   expect_match("${ERR}" "^probust-cli: broken.model:3: " "malformed model")
   expect_missing(out.csv)
 
+  # A directory, or a stream without line ends, as the model file.
+  cli(1 estimate --model . --inputs bad.csv --sigma 0.1 --output out.csv)
+  expect_match("${ERR}" "^probust-cli: '.' is a directory, not a model file" "model directory")
+  expect_missing(out.csv)
+  if(EXISTS /dev/zero)
+    cli(1 estimate --model /dev/zero --inputs bad.csv --sigma 0.1 --output out.csv)
+    expect_match("${ERR}" "^probust-cli: /dev/zero:1: line longer than 67108864 characters"
+                 "endless model file")
+    expect_missing(out.csv)
+  endif()
+
   # A missing inputs file; --rows beyond the end.
   cli(1 estimate ${model} --inputs nothere.csv --sigma 0.1 --output out.csv)
   expect_match("${ERR}" "cannot open inputs file 'nothere.csv'" "missing inputs")
@@ -286,7 +321,7 @@ elseif(CASE STREQUAL "errors")
   if(NOT kept STREQUAL "old\n")
     message(FATAL_ERROR "a failed run changed keep.csv")
   endif()
-  expect_missing(keep.csv.partial)
+  expect_no_partial(keep.csv)
 
   # Bad command lines: exit code 2, nothing written.
   set(ok estimate ${model} --inputs bad.csv --label-column last --output out.csv)
@@ -306,6 +341,12 @@ elseif(CASE STREQUAL "errors")
   expect_match("${ERR}" "--samples: missing value" "missing value")
   cli(2 ${ok} --sigma 0.1 --estimators taylor,nope)
   cli(2 ${ok} --sigma 0.1 --confidence 1.5)
+  # A level the estimators cannot use is a command-line error, not error rows.
+  cli(2 ${ok} --sigma 0.1 --confidence 1e-300)
+  expect_match("${ERR}" "^probust-cli: --confidence: must lie in \\[1e-12, 1 - 1e-12\\]"
+               "tiny level")
+  cli(2 ${ok} --sigma 0.1 --samples 9007199254740993)
+  expect_match("${ERR}" "--samples: at most 2\\^53" "samples above 2^53")
   cli(2 ${ok} --sigma 0.1 --threads two)
   cli(2 ${ok} --sigma 0.1 stray)
   cli(2 frobnicate)
@@ -352,6 +393,18 @@ elseif(CASE STREQUAL "merge_errors")
   expect_match("${ERR}" "bad1.csv:2: column 'status': 'maybe' is not one of" "malformed part")
   cli(1 merge nothere.csv)
   expect_match("${ERR}" "cannot open 'nothere.csv'" "missing part")
+  # A directory is not a part (it used to merge as an empty part).
+  file(MAKE_DIRECTORY "${WORK_DIR}/adir")
+  cli(1 merge --output m.csv part0.csv adir)
+  expect_match("${ERR}" "^probust-cli: 'adir' is a directory, not a result file" "directory part")
+  expect_missing(m.csv)
+  cli(1 merge part0.csv .)
+  expect_match("${ERR}" "'.' is a directory" "directory part .")
+  # The output may not replace a part.
+  file(READ "${WORK_DIR}/part0.csv" part0)
+  cli(2 merge --output part0.csv part0.csv part1.csv part2.csv)
+  expect_match("${ERR}" "--output part0.csv is the same file as part part0.csv" "output = part")
+  expect_file(part0.csv "${part0}")
   cli(2 merge)
   cli(2 merge --bogus part0.csv)
 
@@ -377,6 +430,120 @@ elseif(CASE STREQUAL "summary")
   cli(1 summary nothere.csv)
   cli(2 summary)
   cli(2 summary est.csv --by colour)
+
+# ---------------------------------------------------------------------------------------------
+elseif(CASE STREQUAL "concurrent_output")
+  # Three runs with the same --output at the same time (job-array tasks sharing a name):
+  # each writes its own partial file and renames it, so all three succeed and the file is
+  # one complete output. (They used to share FILE.partial: the later renames failed and
+  # the file could mix the runs' bytes.) execute_process runs its COMMANDs concurrently.
+  set(run "${CLI}" estimate ${DIGITS} --rows 0:100 --estimators taylor,monte_carlo
+          --sigmas 0.1,0.2,0.3 --samples 300 --threads 1 --output same.csv)
+  execute_process(COMMAND ${run} COMMAND ${run} COMMAND ${run}
+                  WORKING_DIRECTORY "${WORK_DIR}" RESULTS_VARIABLE codes
+                  OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT codes STREQUAL "0;0;0")
+    message(FATAL_ERROR "concurrent runs exited with ${codes}, expected 0;0;0:\n${err}")
+  endif()
+  string(REGEX MATCHALL "600 rows \\(100 points, 2 estimators, 3 sigmas\\) written to same.csv"
+         closing "${err}")
+  list(LENGTH closing n)
+  if(NOT n EQUAL 3)
+    message(FATAL_ERROR "expected 3 closing lines, found ${n}:\n${err}")
+  endif()
+  expect_csv_shape(same.csv 600)
+  expect_no_partial(same.csv)
+  # It reads back, and has the rows of a run on its own.
+  cli(0 merge --output again.csv same.csv)
+  cli(0 estimate ${DIGITS} --rows 0:100 --estimators taylor,monte_carlo --sigmas 0.1,0.2,0.3
+        --samples 300 --output alone.csv)
+  expect_same_rows(same.csv alone.csv)
+
+  # A run stopped by SIGTERM or SIGINT leaves only its partial file; an older FILE stays.
+  find_program(TIMEOUT_PROGRAM timeout)
+  if(TIMEOUT_PROGRAM)
+    foreach(signal TERM INT)
+      file(WRITE "${WORK_DIR}/stopped.csv" "old\n")
+      execute_process(COMMAND "${TIMEOUT_PROGRAM}" -s ${signal} 1 "${CLI}" estimate ${DIGITS}
+                              --estimators monte_carlo --sigma 0.1 --samples 100000000 --threads 1
+                              --output stopped.csv
+                      WORKING_DIRECTORY "${WORK_DIR}" RESULT_VARIABLE rc)
+      if(NOT rc EQUAL 124)
+        message(FATAL_ERROR "SIG${signal}: timeout exited with ${rc}, expected 124 (stopped)")
+      endif()
+      expect_file(stopped.csv "old\n")
+      file(GLOB partials "${WORK_DIR}/stopped.csv.partial-*")
+      list(LENGTH partials n)
+      if(NOT n EQUAL 1)
+        message(FATAL_ERROR "SIG${signal}: expected one partial file, found '${partials}'")
+      endif()
+      file(REMOVE ${partials})
+    endforeach()
+  endif()
+
+# ---------------------------------------------------------------------------------------------
+elseif(CASE STREQUAL "special_output")
+  set(run estimate ${DIGITS} --rows 0:3 --sigma 0.1)
+  # A directory.
+  file(MAKE_DIRECTORY "${WORK_DIR}/adir")
+  cli(2 ${run} --output adir)
+  expect_match("${ERR}" "^probust-cli: --output adir is a directory; give a file name\n$"
+               "directory")
+  # A FIFO: refused, not replaced by a regular file (and not opened, which would block).
+  find_program(MKFIFO_PROGRAM mkfifo)
+  find_program(TEST_PROGRAM test)
+  if(MKFIFO_PROGRAM AND TEST_PROGRAM)
+    execute_process(COMMAND "${MKFIFO_PROGRAM}" fifo WORKING_DIRECTORY "${WORK_DIR}"
+                    RESULT_VARIABLE rc)
+    if(NOT rc EQUAL 0)
+      message(FATAL_ERROR "mkfifo failed")
+    endif()
+    cli(2 ${run} --output fifo)
+    expect_match("${ERR}" "^probust-cli: --output fifo is not a regular file \\(a FIFO, device"
+                 "FIFO")
+    execute_process(COMMAND "${TEST_PROGRAM}" -p fifo WORKING_DIRECTORY "${WORK_DIR}"
+                    RESULT_VARIABLE rc)
+    if(NOT rc EQUAL 0)
+      message(FATAL_ERROR "the FIFO was replaced")
+    endif()
+    expect_no_partial(fifo)
+  endif()
+  # A device node, through a symbolic link to /dev/null (the rename would replace the link,
+  # never /dev/null itself, so this is safe to run).
+  if(EXISTS /dev/null)
+    file(CREATE_LINK /dev/null "${WORK_DIR}/devnull" SYMBOLIC)
+    cli(2 ${run} --output devnull)
+    expect_match("${ERR}" "--output devnull is not a regular file" "device")
+    if(NOT IS_SYMLINK "${WORK_DIR}/devnull")
+      message(FATAL_ERROR "the link to /dev/null was replaced")
+    endif()
+    expect_no_partial(devnull)
+  endif()
+
+  # The inputs or the model file, under any name: refused, the file unchanged.
+  file(STRINGS "${DATA_DIR}/digits.csv" digits LIMIT_COUNT 3)
+  list(JOIN digits "\n" body)
+  file(WRITE "${WORK_DIR}/in.csv" "${body}\n")
+  file(READ "${DATA_DIR}/digits_tanh_64_64_10.model" model_text)
+  file(WRITE "${WORK_DIR}/net.model" "${model_text}")
+  set(mine estimate --model net.model --inputs in.csv --label-column last --sigma 0.1
+           --no-progress)
+  file(CREATE_LINK "${WORK_DIR}/in.csv" "${WORK_DIR}/hard_link.csv")
+  file(CREATE_LINK in.csv "${WORK_DIR}/soft_link.csv" SYMBOLIC)
+  foreach(name in.csv ./in.csv "${WORK_DIR}/in.csv" hard_link.csv soft_link.csv)
+    cli(2 ${mine} --output "${name}")
+    expect_match("${ERR}" "is the same file as --inputs in.csv, which it would replace"
+                 "output = inputs (${name})")
+  endforeach()
+  cli(2 ${mine} --output net.model --format csv)
+  expect_match("${ERR}" "--output net.model is the same file as --model net.model" "model")
+  expect_file(in.csv "${body}\n")
+  expect_file(net.model "${model_text}")
+  expect_no_partial(in.csv)
+  # An ordinary other file is still replaced.
+  file(WRITE "${WORK_DIR}/old.csv" "old\n")
+  cli(0 ${mine} --output old.csv)
+  expect_csv_shape(old.csv 3)
 
 else()
   message(FATAL_ERROR "test_cli.cmake: unknown CASE '${CASE}'")

@@ -88,6 +88,42 @@ struct dataset_progress {
   double elapsed_seconds = 0.0;  ///< wall time since the run started
 };
 
+/// The first row of shard `index` of `count` over n rows, ⌊index·n/count⌋, exact for every
+/// n, index ≤ count and count ≥ 1 of 64 bits (shard i is rows [shard_begin(n, i, N),
+/// shard_begin(n, i + 1, N))). With n = q·count + r (0 ≤ r < count),
+///
+///     ⌊index·n/count⌋ = index·q + ⌊index·r/count⌋,
+///
+/// where index·q ≤ n, and ⌊index·r/count⌋ is computed by binary long multiplication
+/// modulo count (the bits of index from the top: double, then add r, each step keeping
+/// the remainder below count and carrying into the quotient), so no intermediate value
+/// exceeds 2⁶⁴ − 1 although index·r may. Returns 0 when count is 0.
+inline std::uint64_t shard_begin(std::uint64_t n, std::uint64_t index,
+                                 std::uint64_t count) noexcept {
+  if (count == 0) return 0;
+  const std::uint64_t r = n % count;
+  std::uint64_t quotient = 0, remainder = 0;  // of (the bits of index so far)·r by count
+  for (int bit = 63; bit >= 0; --bit) {
+    // (quotient, remainder) ← 2·(quotient, remainder); remainder < count never overflows.
+    quotient *= 2;
+    if (remainder >= count - remainder) {
+      remainder -= count - remainder;
+      ++quotient;
+    } else {
+      remainder *= 2;
+    }
+    if ((index >> bit) & 1U) {  // + r
+      if (remainder >= count - r) {
+        remainder -= count - r;
+        ++quotient;
+      } else {
+        remainder += r;
+      }
+    }
+  }
+  return index * (n / count) + quotient;
+}
+
 /// Options of run_dataset. An aggregate; every member has its documented default.
 struct dataset_options {
   /// Worker threads; 0 (default) = std::thread::hardware_concurrency() (at least 1).
@@ -96,13 +132,16 @@ struct dataset_options {
   unsigned threads = 0;
   /// The shard this call evaluates, in [0, shard_count) (default 0).
   std::size_t shard_index = 0;
-  /// Number of shards (default 1: all points). The n points are split into contiguous
-  /// blocks, shard i = rows [⌊i·n/N⌋, ⌊(i+1)·n/N⌋), so concatenating the rows of shards
-  /// 0, …, N−1 in order reproduces the unsharded run exactly.
+  /// Number of shards (default 1: all points), any value ≥ 1. The n points are split into
+  /// contiguous blocks, shard i = rows [⌊i·n/N⌋, ⌊(i+1)·n/N⌋) (probust::shard_begin), so
+  /// concatenating the rows of shards 0, …, N−1 in order reproduces the unsharded run
+  /// exactly.
   std::size_t shard_count = 1;
   /// The point id of row 0 of `points` (default 0); row i has id first_id + i. The id
   /// selects the random stream of stochastic estimators, so a data set split over several
   /// calls (or files) reproduces the single call when each part gets its true first_id.
+  /// The ids must not wrap: first_id + n − 1 ≤ 2⁶⁴ − 1 for n rows (else run_dataset
+  /// throws, as two points would share a random stream).
   std::uint64_t first_id = 0;
   /// Called with the progress on the calling thread, at the start (done = 0), at most
   /// every 100 ms while running, and once at the end (done == total); done never
@@ -138,12 +177,6 @@ double isotropic_sigma(const Noise&) noexcept {
 template <class U>
 double isotropic_sigma(const isotropic_gaussian<U>& noise) noexcept {
   return static_cast<double>(noise.sigma());
-}
-
-/// The first row of shard `index` of `count` over n rows: ⌊index·n/count⌋, computed
-/// without overflow for count < 2³².
-inline std::size_t shard_begin(std::size_t n, std::size_t index, std::size_t count) noexcept {
-  return index * (n / count) + index * (n % count) / count;
 }
 
 /// The message of the exception `error`: what() of a std::exception, else
@@ -400,9 +433,9 @@ inline void run_parallel(std::size_t count, unsigned threads, const dataset_opti
 /// rows (the estimators reject it). Argument errors of the call itself throw
 /// probust::invalid_argument with a message starting "probust::run_dataset": shard_count
 /// == 0, shard_index ≥ shard_count, labels neither empty nor one per row, points with
-/// rows but no columns, a noise of another dimension than the points. An exception from
-/// the progress callback stops the run (workers finish their current point and are
-/// joined) and propagates.
+/// rows but no columns, a noise of another dimension than the points, first_id + n − 1
+/// beyond 2⁶⁴ − 1 (wrapping point ids). An exception from the progress callback stops the
+/// run (workers finish their current point and are joined) and propagates.
 template <class Model, class T, class Noise, class... Estimators>
 std::vector<dataset_row> run_dataset(Model&& model,
                                      const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>& points,
@@ -427,8 +460,17 @@ std::vector<dataset_row> run_dataset(Model&& model,
   if (n > 0 && points.cols() == 0) detail::throw_invalid_argument(fn, "points has no columns");
   if (n > 0) noise.check_dimension(points.cols(), fn);
 
-  const std::size_t begin = detail::shard_begin(n, options.shard_index, options.shard_count);
-  const std::size_t end = detail::shard_begin(n, options.shard_index + 1, options.shard_count);
+  if (n > 0 && options.first_id > std::numeric_limits<std::uint64_t>::max() - (n - 1)) {
+    detail::throw_invalid_argument(
+        fn, "first_id " + std::to_string(options.first_id) + " + " + std::to_string(n) +
+                " rows - 1 exceeds 2^64 - 1: the point ids would wrap and reuse the random "
+                "streams of other points");
+  }
+
+  const auto begin =
+      static_cast<std::size_t>(shard_begin(n, options.shard_index, options.shard_count));
+  const auto end =
+      static_cast<std::size_t>(shard_begin(n, options.shard_index + 1, options.shard_count));
   const std::size_t count = end - begin;
   const char* const names[k] = {estimators.name()...};
   const double sigma = detail::isotropic_sigma(noise);

@@ -143,20 +143,64 @@ inline void write_csv_field(std::ostream& out, const std::string& text) {
   out << '"';
 }
 
+/// The length of the well-formed UTF-8 sequence at text[i] (1 to 4), or, when there is
+/// none, minus the length of its maximal subpart (the longest prefix of a well-formed
+/// sequence, at least one byte). Well-formed: the Unicode Standard, Table 3-7 (no overlong
+/// forms, no surrogates, nothing above U+10FFFF); maximal subparts: §3.9, U+FFFD
+/// substitution.
+inline int utf8_sequence(const std::string& text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  if (lead < 0x80) return 1;
+  int length = 0;
+  unsigned char low = 0x80, high = 0xbf;  // the range of the second byte
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    length = 2;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    length = 3;
+    if (lead == 0xe0) low = 0xa0;
+    if (lead == 0xed) high = 0x9f;
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    length = 4;
+    if (lead == 0xf0) low = 0x90;
+    if (lead == 0xf4) high = 0x8f;
+  } else {
+    return -1;  // 80–C1, F5–FF never start a sequence
+  }
+  for (int k = 1; k < length; ++k) {
+    if (i + k >= text.size()) return -k;
+    const unsigned char c = byte(i + k);
+    if (k == 1 ? (c < low || c > high) : (c < 0x80 || c > 0xbf)) return -k;
+  }
+  return length;
+}
+
 /// `text` as a JSON string: quoted, with quote and backslash escaped and control
-/// characters as \uXXXX; other bytes (UTF-8) as they are.
+/// characters as \uXXXX; well-formed UTF-8 as it is, and every maximal subpart of an
+/// ill-formed sequence as \ufffd (U+FFFD REPLACEMENT CHARACTER), so the file is always
+/// valid UTF-8 JSON.
 inline void write_json_string(std::ostream& out, const std::string& text) {
   static constexpr char hex[] = "0123456789abcdef";
   out << '"';
-  for (const char c : text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const char c = text[i];
     const auto byte = static_cast<unsigned char>(c);
     if (c == '"' || c == '\\') {
       out << '\\' << c;
     } else if (byte < 0x20) {
       out << "\\u00" << hex[byte >> 4] << hex[byte & 0xf];
     } else {
-      out << c;
+      const int length = utf8_sequence(text, i);
+      if (length < 0) {
+        out << "\\ufffd";
+        i += static_cast<std::size_t>(-length);
+      } else {
+        out.write(text.data() + i, length);
+        i += static_cast<std::size_t>(length);
+      }
+      continue;
     }
+    ++i;
   }
   out << '"';
 }
@@ -610,8 +654,11 @@ inline void write_csv(std::ostream& out, const std::vector<dataset_row>& rows, b
 /// dataset_columns in that order. Numbers as in write_csv (17 significant digits);
 /// NaN (sigma of a non-isotropic noise) and label −1 are null; ±inf, which JSON numbers
 /// cannot express, are the strings "inf" and "-inf"; booleans true/false; strings
-/// escaped (quote, backslash, control characters as \uXXXX). Independent of the stream's
-/// locale. Check the stream's state for write errors.
+/// escaped (quote, backslash, control characters as \uXXXX). The output is valid UTF-8:
+/// bytes of a string that are not well-formed UTF-8 (e.g. a Latin-1 message) are each
+/// maximal ill-formed subpart replaced by \ufffd (U+FFFD), so such a string does not read
+/// back byte for byte (write_csv keeps every byte). Independent of the stream's locale.
+/// Check the stream's state for write errors.
 inline void write_jsonl(std::ostream& out, const std::vector<dataset_row>& rows) {
   for (const dataset_row& row : rows) {
     const detail::dataset_fields fields = detail::row_fields(row);

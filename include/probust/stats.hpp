@@ -194,8 +194,10 @@ inline difference_interval tango_interval(std::uint64_t gained, std::uint64_t lo
 /// clopper_pearson; `method` = wilson gives instead tango_interval (the score interval,
 /// close to nominal coverage and up to ~2× shorter when both kinds of discordance occur)
 /// intersected with [−c₋, c₊].
-/// Throws probust::invalid_argument if n = 0, gained + lost > n, confidence ∉ (0, 1), or a
-/// bound is outside [0, 1] or both are 0.
+/// Throws probust::invalid_argument if n = 0, gained + lost > n, confidence ∉ (0, 1), a
+/// bound is outside [0, 1] or both are 0, or (clopper_pearson) confidence is so close to 0
+/// or 1 that the level 1 − (α − α_π) rounds to 0 or 1 (confidence in [1e-12, 1 − 1e-12],
+/// the range of the estimators, is always fine).
 inline difference_interval paired_difference_interval(std::uint64_t gained, std::uint64_t lost,
                                                       std::uint64_t n, double confidence,
                                                       interval_method method,
@@ -215,8 +217,14 @@ inline difference_interval paired_difference_interval(std::uint64_t gained, std:
   }
   const double alpha = 1.0 - confidence;
   const double alpha_pi = alpha * std::min(gained_bound, lost_bound) / (gained_bound + lost_bound);
+  const double r_level = 1.0 - (alpha - alpha_pi);
+  if (!(r_level > 0.0 && r_level < 1.0)) {
+    detail::throw_invalid_argument(fn, "confidence is too close to 0 or 1: the level of the "
+                                       "discordance rate, 1 - (alpha - alpha_pi), rounds to 0 "
+                                       "or 1");
+  }
   const std::uint64_t m = gained + lost;
-  const proportion_interval r = binomial_interval(m, n, 1.0 - (alpha - alpha_pi), method);
+  const proportion_interval r = binomial_interval(m, n, r_level, method);
   proportion_interval pi;  // [0, 1]
   if (m > 0 && 1.0 - alpha_pi < 1.0) pi = binomial_interval(gained, m, 1.0 - alpha_pi, method);
   const double low = 2.0 * pi.lower - 1.0, high = 2.0 * pi.upper - 1.0;

@@ -27,22 +27,25 @@ namespace probust {
 /// Options of control_variate_estimator. An aggregate; every member has its documented
 /// default. The sampling members mean what they mean for monte_carlo_options.
 struct control_variate_options {
-  /// n, the number of noisy samples; the maximum when target_half_width > 0. ≥ 1.
+  /// n, the number of noisy samples; the maximum when target_half_width > 0. In
+  /// [1, probust::max_samples = 2⁵³].
   std::uint64_t samples = 10'000;
   /// Seed of the noise when no engine is passed: draws from probust::stream(seed, 0).
   std::uint64_t seed = default_seed;
-  /// Coverage 1 − α of the reported interval, in (0, 1).
+  /// Coverage 1 − α of the reported interval, in [probust::min_confidence,
+  /// probust::max_confidence] = [1e-12, 1 − 1e-12].
   double confidence = 0.95;
   /// The interval of the mean disagreement (see paired_difference_interval):
   /// clopper_pearson (default; exact, coverage ≥ nominal for every model) or wilson
   /// (Tango's score interval: up to ~2× fewer samples for a given width, coverage close
   /// to but not guaranteed at nominal).
   interval_method interval = interval_method::clopper_pearson;
-  /// Samples per batched forward pass. ≥ 1.
+  /// Samples per batched forward pass. ≥ 1; a value above samples is used as samples.
   std::uint64_t batch_size = 256;
   /// 0 (default): always use `samples` draws. > 0: stop as soon as the interval's
   /// half-width is ≤ this value, looking at n = b, 2b, 4b, … and n = samples, each look
-  /// at level 1 − α/L (Bonferroni over the L looks), as monte_carlo_options does.
+  /// at level 1 − α/L (Bonferroni over the L looks), as monte_carlo_options does. Finite,
+  /// ≥ 0.
   double target_half_width = 0.0;
   /// Accuracy of the Taylor probability p_T, the known mean of the control variate. Its
   /// error estimate is added to both ends of the interval. When target_half_width > 0 the
@@ -51,6 +54,15 @@ struct control_variate_options {
   /// The target class t; −1 (default) = the prediction argmax f(x) (ties → lowest index).
   int target = -1;
 };
+
+/// Checks control_variate_options: the sampling members as for monte_carlo_options, mvn
+/// as mvn_cdf checks it; throws probust::invalid_argument
+/// "probust::control_variate_estimator: <member> ..." naming the first invalid one.
+/// control_variate_estimator's constructor calls it.
+inline void check_options(const control_variate_options& o) {
+  detail::check_sampling_options(o, "probust::control_variate_estimator");
+  detail::validate_mvn_options(o.mvn, "probust::control_variate_estimator");
+}
 
 /// Control-variate Monte Carlo (DESIGN.md §1, beyond the paper). On the same draws
 /// ε_1, …, ε_n ~ N(0, Σ) evaluate
@@ -85,7 +97,8 @@ struct control_variate_options {
 /// variance_reduction = Var̂(Y)/Var̂(Y − C); model_evaluations = those of the
 /// linearization (1, or 1 + 2d with finite differences) + n; samples = n; converged =
 /// false when the target half-width was not reached or p_T's integration did not
-/// converge. Throws what monte_carlo_estimator and taylor_estimator throw.
+/// converge. Throws what monte_carlo_estimator and taylor_estimator throw (invalid
+/// options: at construction, check_options).
 template <class T = double>
 class control_variate_estimator
     : public detail::seeded_estimator<control_variate_estimator<T>, T, control_variate_options> {
@@ -105,8 +118,7 @@ class control_variate_estimator
                              const Noise& noise, Engine& engine) const {
     static_assert(detail::check_arguments<Model, Noise, T>());
     constexpr const char* fn = "probust::control_variate_estimator::estimate";
-    const control_variate_options& o = this->options();
-    detail::check_sampling_options(o, fn);
+    const control_variate_options& o = this->options();  // checked at construction
     detail::require_input(x, fn);
     noise.check_dimension(x.size(), fn);
     const margin_linearization<T> lin = detail::linearize(model, x, o.target, fn);

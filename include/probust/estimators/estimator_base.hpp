@@ -1,12 +1,16 @@
 #pragma once
 /// \file estimator_base.hpp
-/// What the estimator classes share: the scalar and option types, the stored options, the
-/// compile-time checks of the model and noise types, and (for the stochastic estimators)
-/// the overload of `estimate` that draws its noise from probust::stream(options().seed, 0).
+/// What the estimator classes share: the scalar and option types, the stored options
+/// (checked at construction), the compile-time checks of the model and noise types, and
+/// (for the stochastic estimators) the overload of `estimate` that draws its noise from
+/// probust::stream(options().seed, 0).
 
 #include <Eigen/Dense>
+#include <cstdio>
+#include <string>
 #include <type_traits>
 
+#include "probust/errors.hpp"
 #include "probust/estimators/linearization.hpp"
 #include "probust/estimators/result.hpp"
 #include "probust/model.hpp"
@@ -14,6 +18,22 @@
 
 namespace probust {
 namespace detail {
+
+/// A number for messages: "1e-300", "0.5", "nan", "inf" (%.17g).
+inline std::string option_value(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", value);
+  return text;
+}
+
+/// Checks an estimator's `target` option: −1 (the prediction) or a class index ≥ 0 (that
+/// it is below the number of classes is checked at each estimate, where the model is known).
+inline void check_target_option(int target, const char* function) {
+  if (target < -1) {
+    throw_invalid_argument(function, "target must be -1 (the prediction) or a class index >= 0, "
+                                     "got " + std::to_string(target));
+  }
+}
 
 /// A compile-time check that Model is a model and Noise a noise model with scalar type T
 /// (check_model and check_noise; Model may be a reference type).
@@ -36,8 +56,11 @@ class estimator_base {
 
   /// Default options.
   estimator_base() = default;
-  /// The given options.
-  explicit estimator_base(const Options& options) : options_(options) {}
+  /// The given options, checked once here by the check_options overload of Options
+  /// (found by argument-dependent lookup, declared next to each options struct): throws
+  /// probust::invalid_argument naming the first member outside its documented range, so
+  /// an estimator never holds invalid options.
+  explicit estimator_base(const Options& options) : options_(options) { check_options(options_); }
 
   /// The options.
   const Options& options() const noexcept { return options_; }

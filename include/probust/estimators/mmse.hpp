@@ -43,9 +43,37 @@ struct mmse_options {
 
 namespace detail {
 
+/// Checks the members of the MMSE estimators' options: samples ≥ 1, even with antithetic,
+/// target ≥ −1. Throws probust::invalid_argument "<function>: <member> ...".
+template <class Options>
+void check_smoothing_options(const Options& o, const char* function) {
+  if (o.samples < 1) {
+    throw_invalid_argument(function, "samples must be at least 1, got " +
+                                         std::to_string(o.samples));
+  }
+  if (o.antithetic && o.samples % 2 != 0) {
+    throw_invalid_argument(function, "antithetic sampling needs an even number of samples, got " +
+                                         std::to_string(o.samples));
+  }
+  check_target_option(o.target, function);
+}
+
+}  // namespace detail
+
+/// Checks mmse_options (the ranges documented at its members); throws
+/// probust::invalid_argument "probust::mmse_estimator: <member> ..." naming the first
+/// invalid one. mmse_estimator's constructor calls it.
+inline void check_options(const mmse_options& o) {
+  detail::check_smoothing_options(o, "probust::mmse_estimator");
+  detail::validate_mvn_options(o.mvn, "probust::mmse_estimator");
+}
+
+namespace detail {
+
 /// The MMSE averages ḡ = (1/N) Σ_j g(x + ε_j), Ḡ = (1/N) Σ_j ∇g(x + ε_j), with t fixed to
 /// the clean target, and ε_j the successive draws noise.sample(engine, ·) (with
-/// antithetic: ε_1, −ε_1, ε_2, −ε_2, …). logits and target refer to the clean x.
+/// antithetic: ε_1, −ε_1, ε_2, −ε_2, …). logits and target refer to the clean x. samples
+/// and antithetic were checked with the options (check_smoothing_options).
 template <class Model, class T, class Noise, class Engine>
 margin_linearization<T> smoothed_linearization(Model& model,
                                                const Eigen::Matrix<T, Eigen::Dynamic, 1>& x,
@@ -54,13 +82,6 @@ margin_linearization<T> smoothed_linearization(Model& model,
   using vector_type = Eigen::Matrix<T, Eigen::Dynamic, 1>;
   require_input(x, function);
   noise.check_dimension(x.size(), function);
-  if (samples < 1) {
-    throw_invalid_argument(function, "samples must be at least 1, got " + std::to_string(samples));
-  }
-  if (antithetic && samples % 2 != 0) {
-    throw_invalid_argument(function, "antithetic sampling needs an even number of samples, got " +
-                                         std::to_string(samples));
-  }
   margin_linearization<T> out;
   out.logits = evaluate_logits(model, x, Eigen::Index(-1), function);
   out.target = resolve_target(out.logits, target, function);

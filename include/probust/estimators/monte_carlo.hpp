@@ -26,25 +26,34 @@ namespace probust {
 /// Options of monte_carlo_estimator. An aggregate; every member has its documented default.
 struct monte_carlo_options {
   /// n, the number of noisy samples (the paper's 10,000); the maximum when
-  /// target_half_width > 0. ≥ 1.
+  /// target_half_width > 0. In [1, probust::max_samples = 2⁵³].
   std::uint64_t samples = 10'000;
   /// Seed of the noise when no engine is passed: draws from probust::stream(seed, 0).
   std::uint64_t seed = default_seed;
-  /// Coverage 1 − α of the reported interval, in (0, 1).
+  /// Coverage 1 − α of the reported interval, in [probust::min_confidence,
+  /// probust::max_confidence] = [1e-12, 1 − 1e-12].
   double confidence = 0.95;
   /// clopper_pearson (default; exact, coverage ≥ nominal for every p) or wilson.
   interval_method interval = interval_method::clopper_pearson;
-  /// Samples per batched forward pass; memory is O(d · batch_size), independent of n. ≥ 1.
+  /// Samples per batched forward pass; memory is O(d · min(batch_size, samples)),
+  /// independent of n. ≥ 1; a value above samples is used as samples.
   std::uint64_t batch_size = 256;
   /// 0 (default): always use `samples` draws. > 0: stop as soon as the interval's
   /// half-width (upper − lower)/2 is ≤ this value, looking only at n = b, 2b, 4b, … and
   /// n = samples (b = min(batch_size, samples)). Each of the L possible looks uses level
   /// 1 − α/L (Bonferroni over the looks), so the reported interval covers p with
-  /// probability ≥ 1 − α whatever the stopping time.
+  /// probability ≥ 1 − α whatever the stopping time. Finite, ≥ 0.
   double target_half_width = 0.0;
   /// The target class t; −1 (default) = the prediction argmax f(x) (ties → lowest index).
   int target = -1;
 };
+
+/// Checks monte_carlo_options (the ranges documented at its members); throws
+/// probust::invalid_argument "probust::monte_carlo_estimator: <member> ..." naming the
+/// first invalid one. monte_carlo_estimator's constructor calls it.
+inline void check_options(const monte_carlo_options& o) {
+  detail::check_sampling_options(o, "probust::monte_carlo_estimator");
+}
 
 /// The Monte-Carlo estimator
 ///
@@ -61,9 +70,10 @@ struct monte_carlo_options {
 ///
 /// Result: error = (upper − lower)/2; complement = (n − hits)/n; samples = n;
 /// model_evaluations = 1 + n; converged = false only when target_half_width was not
-/// reached within `samples` draws. Throws probust::invalid_argument for invalid options,
-/// an empty or non-finite x, a noise of another dimension, a model with non-finite logits
-/// or fewer than 2 classes, or an out-of-range target.
+/// reached within `samples` draws. The constructor throws probust::invalid_argument for
+/// invalid options (check_options); estimate throws it for an empty or non-finite x, a
+/// noise of another dimension, a model with non-finite logits or fewer than 2 classes, or
+/// a target beyond the classes.
 template <class T = double>
 class monte_carlo_estimator
     : public detail::seeded_estimator<monte_carlo_estimator<T>, T, monte_carlo_options> {
@@ -83,8 +93,7 @@ class monte_carlo_estimator
                              const Noise& noise, Engine& engine) const {
     static_assert(detail::check_arguments<Model, Noise, T>());
     constexpr const char* fn = "probust::monte_carlo_estimator::estimate";
-    const monte_carlo_options& o = this->options();
-    detail::check_sampling_options(o, fn);
+    const monte_carlo_options& o = this->options();  // checked at construction
     detail::require_input(x, fn);
     noise.check_dimension(x.size(), fn);
     const Eigen::Matrix<T, Eigen::Dynamic, 1> logits =

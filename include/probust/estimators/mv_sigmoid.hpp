@@ -27,13 +27,26 @@ struct taylor_mv_sigmoid_options {
   int target = -1;
 };
 
+/// Checks taylor_mv_sigmoid_options (target ≥ −1); throws probust::invalid_argument
+/// "probust::taylor_mv_sigmoid_estimator: target ..."; called by its constructor.
+inline void check_options(const taylor_mv_sigmoid_options& o) {
+  detail::check_target_option(o.target, "probust::taylor_mv_sigmoid_estimator");
+}
+
 /// Options of mmse_mv_sigmoid_estimator; the members mean what they mean in mmse_options.
 struct mmse_mv_sigmoid_options {
-  int samples = 10;                    ///< N noisy copies (paper default 10)
+  int samples = 10;                    ///< N noisy copies (paper default 10), ≥ 1
   std::uint64_t seed = default_seed;   ///< noise from probust::stream(seed, 0)
   int target = -1;                     ///< −1 = the clean prediction
   bool antithetic = false;             ///< pairs ε, −ε (even N)
 };
+
+/// Checks mmse_mv_sigmoid_options as mmse_options are checked; throws
+/// probust::invalid_argument "probust::mmse_mv_sigmoid_estimator: <member> ..."; called by
+/// its constructor.
+inline void check_options(const mmse_mv_sigmoid_options& o) {
+  detail::check_smoothing_options(o, "probust::mmse_mv_sigmoid_estimator");
+}
 
 namespace detail {
 

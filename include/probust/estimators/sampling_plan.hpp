@@ -13,30 +13,49 @@
 #include <vector>
 
 #include "probust/errors.hpp"
+#include "probust/estimators/estimator_base.hpp"
 #include "probust/model.hpp"
 #include "probust/stats.hpp"
 
 namespace probust {
+
+/// The range of `confidence` of the sampling estimators (monte_carlo, control_variate),
+/// [1e-12, 1 − 1e-12]: every level they derive from it — 1 − α/L over at most 54
+/// sequential looks, and the Bonferroni split of paired_difference_interval — then lies
+/// strictly inside (0, 1) in double precision (α = 1 − confidence must not round to 0 or
+/// 1). Levels outside are no meaningful intervals anyway.
+inline constexpr double min_confidence = 1e-12;
+/// The upper end of the range of `confidence` (see min_confidence).
+inline constexpr double max_confidence = 1.0 - 1e-12;
+/// The largest `samples` of the sampling estimators, 2⁵³: hit counts and n are then exact
+/// in double (p̂ = hits / n), and every batch size fits Eigen's index type.
+inline constexpr std::uint64_t max_samples = std::uint64_t{1} << 53;
+
 namespace detail {
 
-/// Checks the members every sampling estimator's options have: samples ≥ 1,
-/// batch_size ≥ 1, confidence ∈ (0, 1), target_half_width finite and ≥ 0, a known
-/// interval method. Throws probust::invalid_argument naming the member.
+/// Checks the members every sampling estimator's options have: 1 ≤ samples ≤ max_samples,
+/// batch_size ≥ 1 (a batch size above samples is used as samples), confidence in
+/// [min_confidence, max_confidence], target_half_width finite and ≥ 0, a known interval
+/// method, target ≥ −1. Throws probust::invalid_argument "<function>: <member> ...".
 template <class Options>
 void check_sampling_options(const Options& o, const char* function) {
-  if (o.samples < 1) throw_invalid_argument(function, "samples must be at least 1");
-  if (o.batch_size < 1) throw_invalid_argument(function, "batch_size must be at least 1");
-  if (!(o.confidence > 0.0 && o.confidence < 1.0)) {
-    throw_invalid_argument(function,
-                           "confidence must be in (0, 1), got " + std::to_string(o.confidence));
+  if (o.samples < 1 || o.samples > max_samples) {
+    throw_invalid_argument(function, "samples must be in [1, 2^53], got " +
+                                         std::to_string(o.samples));
+  }
+  if (o.batch_size < 1) throw_invalid_argument(function, "batch_size must be at least 1, got 0");
+  if (!(o.confidence >= min_confidence && o.confidence <= max_confidence)) {
+    throw_invalid_argument(function, "confidence must be in [1e-12, 1 - 1e-12], got " +
+                                         option_value(o.confidence));
   }
   if (!(o.target_half_width >= 0.0 && std::isfinite(o.target_half_width))) {
     throw_invalid_argument(function, "target_half_width must be finite and >= 0, got " +
-                                         std::to_string(o.target_half_width));
+                                         option_value(o.target_half_width));
   }
   if (o.interval != interval_method::clopper_pearson && o.interval != interval_method::wilson) {
-    throw_invalid_argument(function, "unknown interval method");
+    throw_invalid_argument(function, "interval is not a known interval_method");
   }
+  check_target_option(o.target, function);
 }
 
 /// The sample counts at which a run of at most `total` draws in batches of `batch_size`

@@ -21,6 +21,12 @@ struct softmax_options {
   int target = -1;
 };
 
+/// Checks softmax_options (target ≥ −1); throws probust::invalid_argument
+/// "probust::softmax_estimator: target ...". softmax_estimator's constructor calls it.
+inline void check_options(const softmax_options& o) {
+  detail::check_target_option(o.target, "probust::softmax_estimator");
+}
+
 /// The softmax probability of the target class at temperature 1,
 ///
 ///     p = exp(f_t) / Σ_j exp(f_j),   1 − p = Σ_{j≠t} exp(f_j) / Σ_j exp(f_j),

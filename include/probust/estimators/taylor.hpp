@@ -30,6 +30,14 @@ struct taylor_options {
   int target = -1;
 };
 
+/// Checks taylor_options (mvn as mvn_cdf checks it, target ≥ −1); throws
+/// probust::invalid_argument "probust::taylor_estimator: <member> ...". taylor_estimator's
+/// constructor calls it.
+inline void check_options(const taylor_options& o) {
+  detail::validate_mvn_options(o.mvn, "probust::taylor_estimator");
+  detail::check_target_option(o.target, "probust::taylor_estimator");
+}
+
 namespace detail {
 
 /// The jitter the paper's reference code adds to the correlation matrix R.

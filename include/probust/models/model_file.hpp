@@ -5,7 +5,10 @@
 ///
 /// Format, version 1. The file is read line by line. '#' starts a comment that runs to the
 /// end of the line; blank lines (after removing comments) are ignored, as are spaces, tabs
-/// and a trailing '\r' (CRLF files). Tokens are separated by spaces or tabs. In order:
+/// and a trailing '\r' (CRLF files), and a UTF-8 byte order mark at the start of the file
+/// (editors on Windows write one). A line may hold at most max_model_line_length
+/// characters (so that a stream without line ends, such as /dev/zero, fails instead of
+/// filling the memory). Tokens are separated by spaces or tabs. In order:
 ///
 ///     probust-model 1                       magic word and format version
 ///     input <d>                             number of input features
@@ -31,11 +34,12 @@
 /// "<function>: <file>:<line>: <problem>", e.g.
 /// "probust::load_dense_network: model.txt:17: expected 64 numbers, found 63 (row 3 of W in
 /// layer 1)". Lines are counted from 1; an unexpected end of file is reported at the line
-/// after the last one.
+/// after the last one. load_dense_network on a directory says so.
 
 #include <Eigen/Dense>
 #include <cctype>
 #include <cstddef>
+#include <filesystem>
 #include <fstream>
 #include <istream>
 #include <limits>
@@ -54,6 +58,10 @@ namespace probust {
 /// load_dense_network.
 inline constexpr int model_file_version = 1;
 
+/// The longest line the model file reader accepts: 64 MiB, about 2.5 million weights of
+/// max_digits10 precision in one row of W. A longer line is an error naming its number.
+inline constexpr std::size_t max_model_line_length = std::size_t{64} << 20;
+
 namespace detail {
 
 /// Reads a model file line by line, dropping comments and blank lines, keeping the line
@@ -70,8 +78,9 @@ class model_file_lines {
   /// last line) at the end of the input.
   bool next() {
     std::string line;
-    while (std::getline(in_, line)) {
+    while (read_line(line)) {
       ++line_number_;
+      if (line_number_ == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
       const std::size_t hash = line.find('#');
       if (hash != std::string::npos) line.erase(hash);
       tokens_.clear();
@@ -155,6 +164,28 @@ class model_file_lines {
   }
 
  private:
+  /// Reads the next line without its '\n' into `line`, at most max_model_line_length
+  /// characters (fails beyond); false at the end of the input.
+  bool read_line(std::string& line) {
+    line.clear();
+    std::streambuf* buffer = in_.rdbuf();
+    if (!in_.good() || buffer == nullptr) return false;
+    while (true) {
+      const int c = buffer->sbumpc();
+      if (c == std::char_traits<char>::eof()) {
+        in_.setstate(std::ios::eofbit);
+        return !line.empty();
+      }
+      if (c == '\n') return true;
+      if (line.size() == max_model_line_length) {
+        ++line_number_;
+        fail("line longer than " + std::to_string(max_model_line_length) +
+             " characters (is this a model file?)");
+      }
+      line.push_back(static_cast<char>(c));
+    }
+  }
+
   std::istream& in_;
   std::string name_;
   const char* function_;
@@ -271,12 +302,16 @@ dense_network<T> read_dense_network(std::istream& in, const std::string& name_fo
 }
 
 /// Loads a dense_network from the model file at `path` (format: see the file comment and
-/// docs/model_format.md). Throws probust::invalid_argument if the file cannot be opened or
-/// is malformed; the message names the file, the line and the problem:
+/// docs/model_format.md). Throws probust::invalid_argument if the file is a directory,
+/// cannot be opened or is malformed; the message names the file, the line and the problem:
 /// "probust::load_dense_network: <path>:<line>: <problem>".
 template <class T = double>
 dense_network<T> load_dense_network(const std::string& path) {
   constexpr const char* fn = "probust::load_dense_network";
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored)) {
+    detail::throw_invalid_argument(fn, "'" + path + "' is a directory, not a model file");
+  }
   std::ifstream file(path, std::ios::binary);
   if (!file.is_open()) detail::throw_invalid_argument(fn, "cannot open '" + path + "'");
   return detail::read_dense_network<T>(file, path, fn);
