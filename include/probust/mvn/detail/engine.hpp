@@ -370,6 +370,15 @@ inline mvn_result one_sided_probability(const Eigen::MatrixXd& sigma, const Eige
   return covariance_probability(sigma, lower, b, opt, function, argument, psd_by_construction);
 }
 
+/// Divides m by its largest |m_ij| and returns that number (1, and m unchanged, when m is
+/// empty or zero).
+inline double divide_by_largest(Eigen::MatrixXd& m) {
+  const double top = m.size() > 0 ? m.cwiseAbs().maxCoeff() : 0.0;
+  if (top == 0.0) return 1.0;
+  m /= top;
+  return top;
+}
+
 /// Divides each non-zero row i of m by its largest |m_ij|, and b_i by the same number
 /// (P(m_i z ≤ b_i) is unchanged); zero rows are left as they are.
 inline void scale_rows_by_largest(Eigen::MatrixXd& m, Eigen::VectorXd& b) {
