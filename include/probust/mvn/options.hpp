@@ -21,6 +21,11 @@ struct mvn_options {
   /// min(0.05, 2·abs_tol/complement_rel_tol); above, the QMC error abs_tol already
   /// gives 1 − p to about this relative accuracy).
   double complement_rel_tol = 1e-2;
+  /// Relative tolerance on p when p may be below abs_tol (the small-p contract: p from
+  /// abs_tol down to 1e-300 comes back with p and log p to this relative accuracy, or
+  /// converged = false). Such p are sampled with minimax exponential tilting. 0 switches
+  /// the contract off (then abs_tol and rel_tol alone decide).
+  double small_p_rel_tol = 1e-2;
   /// Budget: the largest number of integrand evaluations (all randomizations together).
   std::uint64_t max_points = 4'000'000;
   /// Number of independent randomizations of the quasi-Monte-Carlo point set; the error
@@ -42,6 +47,7 @@ enum class mvn_method {
   bivariate,     ///< k = 2, Genz's BVN (Drezner–Wesolowsky with Gauss–Legendre)
   trivariate,    ///< k = 3, Genz's TVN (Plackett reduction, adaptive quadrature)
   genz_qmc,      ///< k ≥ 4, separation of variables with randomized Sobol' points
+  minimax_tilting,  ///< k ≥ 4, small p: the same, exponentially tilted (Botev 2017)
   bound,         ///< 1 − p below 1e-300 or pinned by union bounds; no integration needed
   rare_event,    ///< 1 − p by importance sampling of the union of rare events (ALOE)
 };
