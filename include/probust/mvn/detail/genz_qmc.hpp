@@ -233,28 +233,33 @@ class sov_integrand {
     constexpr double deep = -33.0;
     const bool need_w = j + 1 < f_.rank;
     const double mu = need_w ? tilt_(j) : 0.0;
-    for (int p = 0; p < n; ++p) hi_[p] -= mu;
+    double u[block];
+    for (int p = 0; p < n; ++p) u[p] = need_w ? uniforms(j, p) : 0.5;
+    bool any_deep = false;
+    for (int p = 0; p < n; ++p) {
+      hi_[p] -= mu;
+      any_deep = any_deep || hi_[p] < deep;
+    }
     normal_cdf_batch(hi_, q_, n);
+    double smallest = 1.0;
     for (int p = 0; p < n; ++p) {
       linear_[p] *= hi_[p] < deep ? 1.0 : q_[p];
-      q_[p] = need_w ? uniforms(j, p) * q_[p] : 0.5;
+      smallest = std::min(smallest, linear_[p]);
+      q_[p] *= u[p];
     }
     if (need_w) normal_quantile_batch(q_, w_batch_, n);
-    for (int p = 0; p < n; ++p) {
+    for (int p = 0; any_deep && p < n; ++p) {
       if (hi_[p] < deep && product[p] != dead) {
-        product[p] += log_step(lo_[p], hi_[p], need_w ? uniforms(j, p) : 0.5,
-                               need_w ? &w_batch_[p] : nullptr);
+        product[p] += log_step(lo_[p], hi_[p], u[p], need_w ? &w_batch_[p] : nullptr);
       }
-      if (linear_[p] < 1e-200) {
-        product[p] += std::log(linear_[p]);
-        linear_[p] = 1.0;
-      }
+    }
+    for (int p = 0; smallest < 1e-200 && p < n; ++p) {
+      product[p] += std::log(linear_[p]);
+      linear_[p] = 1.0;
     }
     if (!need_w) return;
     store_w(j, n, product, dead, w_batch_, mu);
-    for (int p = 0; p < n; ++p) {
-      if (product[p] != dead) product[p] += mu * (0.5 * mu - w_(p, j));
-    }
+    for (int p = 0; p < n; ++p) product[p] += mu * (0.5 * mu - w_(p, j));  // dead stays −∞
   }
 
   /// e = Φ(hi) − Φ(lo) and, unless w is null, w = Φ⁻¹(Φ(lo) + u·e), on the side of 0

@@ -108,8 +108,10 @@ inline truncated_moments solve_tilt(double a, double b, double x, double& mu) {
   return m;
 }
 
-/// The tilting parameters: μ (one per variable, the last 0) and ψ* (log p ≤ ψ*).
+/// The saddle point (x*, μ*) (one entry per variable, the last ones 0) and ψ* = ψ(x*; μ*),
+/// with log p ≤ ψ*.
 struct tilting_point {
+  Eigen::VectorXd x;
   Eigen::VectorXd mu;
   double log_bound = 0.0;
   int iterations = 0;
@@ -131,6 +133,9 @@ class tilting_objective {
     mu_.setZero(d_);
     p_.setZero(d_);
     variance_.setOnes(d_);
+    unit_ = scaled_.leftCols(d_ - 1);
+    unit_.diagonal().setOnes();  // L̂ = L̃ + I, last column dropped
+    gram_ = unit_ * unit_.transpose();
   }
 
   /// Evaluates ψ̄(x) (x has d − 1 entries) with μ(x), P and v; false outside the polytope
@@ -164,17 +169,23 @@ class tilting_objective {
     return scaled_.leftCols(d_ - 1).transpose() * p_ - mu_.head(d_ - 1);
   }
 
-  /// −∇²ψ̄ = I + L̂ᵀ|G|L̂, symmetric positive definite.
-  Eigen::MatrixXd negative_hessian() const {
-    Eigen::MatrixXd weighted = scaled_.leftCols(d_ - 1);
-    weighted.diagonal().setOnes();  // L̂ = L̃ + I, last column dropped
+  /// The Newton direction (−∇²ψ̄)⁻¹∇ψ̄ with −∇²ψ̄ = I + BᵀB, B = |G|^½L̂, by the
+  /// push-through identity (I + BᵀB)⁻¹ = I − Bᵀ(I + BBᵀ)⁻¹B: BBᵀ = |G|^½(L̂L̂ᵀ)|G|^½ reuses the
+  /// Gram matrix L̂L̂ᵀ formed once, so an iteration costs one Cholesky factorization.
+  /// False if that factorization fails.
+  bool newton_direction(const Eigen::VectorXd& gradient, Eigen::VectorXd& direction) const {
+    Eigen::VectorXd root(d_);  // |G|^½
     for (int j = 0; j < d_; ++j) {
       const double g = j + 1 < d_ ? 1.0 / variance_(j) - 1.0 : 1.0 - variance_(j);
-      weighted.row(j) *= std::sqrt(std::max(g, 0.0));
+      root(j) = std::sqrt(std::max(g, 0.0));
     }
-    Eigen::MatrixXd h = Eigen::MatrixXd::Identity(d_ - 1, d_ - 1);
-    h.selfadjointView<Eigen::Lower>().rankUpdate(weighted.transpose());
-    return h;
+    Eigen::MatrixXd inner = root.asDiagonal() * gram_ * root.asDiagonal();
+    inner.diagonal().array() += 1.0;
+    const Eigen::LLT<Eigen::MatrixXd> factor(inner);
+    if (factor.info() != Eigen::Success) return false;
+    const Eigen::VectorXd b_gradient = root.cwiseProduct(unit_ * gradient);
+    direction = gradient - unit_.transpose() * root.cwiseProduct(factor.solve(b_gradient));
+    return direction.allFinite();
   }
 
   /// The start: the Genz–Bretz point, x_j the truncated mean of its interval given x_{<j}.
@@ -190,14 +201,16 @@ class tilting_objective {
  private:
   int d_;
   Eigen::MatrixXd scaled_;          // L̃
+  Eigen::MatrixXd unit_;            // L̂
+  Eigen::MatrixXd gram_;            // L̂L̂ᵀ
   Eigen::VectorXd lower_, upper_;   // l̃, ũ
   Eigen::VectorXd mu_, p_, variance_;
   double value_ = 0.0;
 };
 
-/// Newton's method with Armijo backtracking on the concave ψ̄. Converged when the Newton
-/// decrement ∇ψ̄ᵀ(−∇²ψ̄)⁻¹∇ψ̄ (twice the predicted gain) is ≤ 1e-10, or ≤ 1e-6 when rounding
-/// stops the line search. `found` is false for factors it does not apply to (rank < 2,
+/// Newton's method with Armijo backtracking on the concave ψ̄; once the Newton decrement
+/// ∇ψ̄ᵀ(−∇²ψ̄)⁻¹∇ψ̄ (twice the predicted gain) is ≤ 1e-8, full steps (the gain is then below
+/// the resolution of ψ̄'s rounding) until it is ≤ 1e-20 or stops falling quadratically. `found` is false for factors it does not apply to (rank < 2,
 /// several rows per variable), a start outside the polytope, or no convergence within
 /// max_iterations.
 inline tilting_point minimax_tilting_point(const ordered_factor& f, int max_iterations = 50) {
@@ -207,17 +220,29 @@ inline tilting_point minimax_tilting_point(const ordered_factor& f, int max_iter
   tilting_objective psi(f);
   Eigen::VectorXd x = psi.start();
   if (!psi.evaluate(x)) return out;
+  double previous = std::numeric_limits<double>::infinity();  // the last decrement
   for (int iteration = 0; iteration < max_iterations; ++iteration) {
     out.iterations = iteration + 1;
     const Eigen::VectorXd gradient = psi.gradient();
-    const Eigen::LLT<Eigen::MatrixXd> newton(psi.negative_hessian());
-    if (newton.info() != Eigen::Success) return out;
-    const Eigen::VectorXd direction = newton.solve(gradient);
+    Eigen::VectorXd direction;
+    if (!psi.newton_direction(gradient, direction)) return out;
     const double decrement = gradient.dot(direction);
     if (!(decrement >= 0.0)) return out;  // NaN
-    if (decrement <= 1e-10) {
+    // Converged at 1e-20, or when quadratic convergence stalls at the rounding floor.
+    if (decrement <= 1e-20 || (decrement <= 1e-8 && decrement > 1e-2 * previous)) {
       out.found = true;
       break;
+    }
+    previous = decrement;
+    if (decrement <= 1e-8) {  // quadratic convergence: full steps, below Armijo's resolution
+      const Eigen::VectorXd trial = x + direction;
+      if (!psi.evaluate(trial)) {
+        psi.evaluate(x);
+        out.found = true;
+        break;
+      }
+      x = trial;
+      continue;
     }
     const double value = psi.value();
     bool moved = false;
@@ -226,13 +251,14 @@ inline tilting_point minimax_tilting_point(const ordered_factor& f, int max_iter
       moved = psi.evaluate(trial) && psi.value() >= value + 1e-4 * step * decrement;
       if (moved) x = trial;
     }
-    if (!moved) {  // no step gains: rounding near the maximum, or a failure
+    if (!moved) {  // no step gains although the decrement is large: a failure
       psi.evaluate(x);
-      out.found = decrement <= 1e-6;
       break;
     }
   }
   if (!out.found) return out;
+  out.x = Eigen::VectorXd::Zero(d);
+  out.x.head(d - 1) = x;
   out.mu = Eigen::VectorXd::Zero(d);
   out.mu.head(d - 1) = psi.mu().head(d - 1);
   out.log_bound = psi.value();
@@ -240,10 +266,12 @@ inline tilting_point minimax_tilting_point(const ordered_factor& f, int max_iter
 }
 
 /// The SOV integral with minimax tilting when the Genz–Bretz estimate of p is below
-/// tilting_threshold and the tilting point is found; otherwise the plain integrate_sov.
-inline qmc_estimate integrate_small_p(const ordered_factor& f, const mvn_options& opt) {
+/// tilting_threshold and the tilting point is found (within `newton_iterations`);
+/// otherwise the plain integrate_sov.
+inline qmc_estimate integrate_small_p(const ordered_factor& f, const mvn_options& opt,
+                                      int newton_iterations = 50) {
   if (f.log_estimate < std::log(tilting_threshold)) {
-    const tilting_point tilt = minimax_tilting_point(f);
+    const tilting_point tilt = minimax_tilting_point(f, newton_iterations);
     if (tilt.found) {
       sov_integrand integrand(f);
       integrand.set_tilt(tilt.mu, tilt.log_bound);
