@@ -25,7 +25,6 @@ import argparse
 import datetime
 import math
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -189,8 +188,9 @@ def main():
             cells += ["%.1e (%.1e)%s" % (rel_err(mvt["log_p"], truth), mvt["reported"], ok),
                       fmt_time(mvt["time"])]
         lines.append("| " + " | ".join(cells) + " |")
-    stamp = "%s, %s, %s" % (datetime.date.today().isoformat(), platform.processor() or
-                            platform.machine(), version)
+    stamp = "%s, %d CPU(s), load average at the end %s; %s" % (
+        datetime.date.today().isoformat(), os.cpu_count(),
+        " ".join("%.2f" % x for x in os.getloadavg()), version)
     text = ("Command: `%s` (%s). probust runs with `small_p_rel_tol = 1e-3` (1e-2 at "
             "k = 999); relative errors are against the 1-D integral (equicorrelated, "
             "`eqK_1eE`: k = K, ρ = 1/2, p = 10^E) or the AR(1) Markov recursion (ρ = 0.7; "

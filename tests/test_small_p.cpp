@@ -111,6 +111,21 @@ TEST_CASE("equicorrelated tails down to p = 1e-250 agree with the 1-D integral")
   }
 }
 
+TEST_CASE("k <= 3 closed forms keep their relative accuracy at small p") {
+  for (int k : {2, 3}) {
+    for (double rho : {0.3, 0.9}) {
+      const one_factor model = equicorrelated(k, rho);
+      for (double c : {-6.0, -20.0}) {
+        Eigen::VectorXd b = Eigen::VectorXd::Constant(k, c);
+        b(0) *= 0.8;
+        const mvn_result r = mvn_cdf(b, model.correlation());
+        INFO("k = " << k << " rho = " << rho << " c = " << c);
+        CHECK(r.log_probability == Approx(model.log_cdf(b)).epsilon(1e-10));
+      }
+    }
+  }
+}
+
 TEST_CASE("R mvtnorm's AR(1) case (k = 100, rho = 0.7, b = 0.5) against the Markov recursion") {
   // mvtnorm's regression value is 6.908e-7 ± 0.07%; the recursion gives 6.9003e-7.
   const int k = 100;
