@@ -124,6 +124,19 @@ margin_linearization<T> linearize(Model& model, const Eigen::Matrix<T, Eigen::Dy
   return out;
 }
 
+/// G·F in double, F the noise's factor (Σ = F Fᵀ). Throws probust::invalid_argument when an
+/// entry overflows the double range (a noise scale too large for the model's gradient).
+template <class T, class Noise>
+Eigen::MatrixXd noise_scaled_gradient(const margin_linearization<T>& lin, const Noise& noise,
+                                      const char* function) {
+  const Eigen::MatrixXd gf = noise.apply_factor(lin.gradient).template cast<double>();
+  if (!gf.allFinite()) {
+    throw_invalid_argument(function, "the noise-scaled margin gradient G·F overflows the "
+                                     "double range (is the noise scale too large?)");
+  }
+  return gf;
+}
+
 /// Which margin constraints g_i + (G ε)_i > 0 are random and which are deterministic.
 struct constraint_split {
   bool impossible = false;   ///< a deterministic constraint fails: p = 0
@@ -131,18 +144,16 @@ struct constraint_split {
 };
 
 /// Sorts the rows of the noise-scaled gradient GF (k × r) into random and deterministic
-/// ones. A row is deterministic (zero) when ‖(GF)_i‖² ≤ 1e-28·max_j ‖(GF)_j‖² or
-/// ≤ 1e-300 — the threshold the MVN engine applies to variances. Its constraint then
-/// holds for every ε if g_i > 0, never if g_i < 0, and, if g_i = 0 (a tie that noise
-/// cannot break), exactly when the class i = margin_class(i, t) is above t (the tie rule of
-/// predicted_class).
+/// ones. A row is deterministic when it is exactly zero — the rule the MVN engine applies
+/// to variances (a tiny but non-zero row is random: the engine standardizes it by its own
+/// norm). Its constraint then holds for every ε if g_i > 0, never if g_i < 0, and, if
+/// g_i = 0 (a tie that noise cannot break), exactly when the class i = margin_class(i, t)
+/// is above t (the tie rule of predicted_class).
 inline constraint_split split_constraints(const Eigen::VectorXd& g, const Eigen::MatrixXd& gf,
                                           int target) {
   constraint_split out;
-  const Eigen::VectorXd norms2 = gf.rowwise().squaredNorm();
-  const double scale = norms2.size() > 0 ? norms2.maxCoeff() : 0.0;
   for (Eigen::Index i = 0; i < g.size(); ++i) {
-    if (norms2(i) <= 1e-300 || norms2(i) <= 1e-28 * scale) {
+    if (gf.cols() == 0 || gf.row(i).cwiseAbs().maxCoeff() == 0.0) {
       const bool holds = g(i) > 0.0 || (g(i) == 0.0 && margin_class(i, target) > target);
       if (!holds) out.impossible = true;
     } else {

@@ -56,7 +56,7 @@ inline void mv_sigmoid_probability(const Eigen::VectorXd& g, const Eigen::Matrix
   Eigen::VectorXd minus_z(n);
   for (Eigen::Index i = 0; i < n; ++i) {
     const int row = split.active[static_cast<std::size_t>(i)];
-    minus_z(i) = -g(row) / gf.row(row).norm();
+    minus_z(i) = -g(row) / gf.row(row).stableNorm();  // no overflow at any scale
   }
   const double top = minus_z.maxCoeff();
   const double log_s = top + std::log((minus_z.array() - top).exp().sum());
@@ -72,8 +72,8 @@ template <class T, class Noise>
 void mv_sigmoid_from_linearization(const margin_linearization<T>& lin, const Noise& noise,
                                    robustness_result& r) {
   mv_sigmoid_probability(lin.margins.template cast<double>(),
-                         noise.apply_factor(lin.gradient).template cast<double>(), lin.target,
-                         r);
+                         noise_scaled_gradient(lin, noise, "probust::mv_sigmoid_estimator"),
+                         lin.target, r);
   r.predicted_class = lin.target;
   r.model_evaluations = lin.model_evaluations;
   r.jacobian = lin.jacobian;

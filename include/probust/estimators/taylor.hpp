@@ -68,7 +68,7 @@ inline void linearized_probability(const Eigen::VectorXd& g, const Eigen::Matrix
   const Eigen::VectorXd ga = select_entries(g, split.active);
   const Eigen::MatrixXd gfa = select_rows(gf, split.active);
   if (!paper_settings) return set_probability(r, mvn_cdf_from_factor(ga, gfa, mvn));
-  const Eigen::VectorXd norms = gfa.rowwise().norm();
+  const Eigen::VectorXd norms = gfa.rowwise().stableNorm();
   const Eigen::VectorXd z = ga.cwiseQuotient(norms);
   const Eigen::MatrixXd unit = norms.cwiseInverse().asDiagonal() * gfa;
   Eigen::MatrixXd correlation = unit * unit.transpose();
@@ -85,7 +85,7 @@ template <class T, class Noise>
 void taylor_from_linearization(const margin_linearization<T>& lin, const Noise& noise,
                                const mvn_options& mvn, bool paper_settings,
                                robustness_result& r) {
-  const Eigen::MatrixXd gf = noise.apply_factor(lin.gradient).template cast<double>();
+  const Eigen::MatrixXd gf = noise_scaled_gradient(lin, noise, "probust::taylor_estimator");
   linearized_probability(lin.margins.template cast<double>(), gf, lin.target, mvn,
                          paper_settings, r);
   r.predicted_class = lin.target;

@@ -65,10 +65,8 @@ mvn_result mvn_cdf_from_factor(const Eigen::MatrixBase<DerivedU>& upper,
   detail::require_finite(factor, fn, "factor");
   detail::require_size(upper.size(), factor.rows(), fn, "upper", "the number of factor rows");
   detail::require_not_nan(upper, fn, "upper");
-  const Eigen::MatrixXd f = factor.template cast<double>();
-  const Eigen::MatrixXd sigma = f * f.transpose();
-  return detail::one_sided_probability(sigma, upper.template cast<double>(), opt, fn,
-                                       "factor");
+  return detail::factor_probability(factor.template cast<double>(),
+                                    upper.template cast<double>(), opt, fn, "factor");
 }
 
 }  // namespace probust

@@ -2,43 +2,75 @@
 /// \file options.hpp
 /// Options and result of the MVN / Gaussian-polytope probability engine.
 
+#include <cmath>
 #include <cstdint>
+#include <string>
 
 #include "probust/config.hpp"
+#include "probust/errors.hpp"
 
 namespace probust {
 
 /// Options of mvn_cdf and polytope_probability. An aggregate: set what you need,
 /// the rest keeps its documented default.
 struct mvn_options {
-  /// Stop when the error estimate is ≤ abs_tol (or ≤ rel_tol·p).
+  /// Stop when the error estimate is ≤ abs_tol (or ≤ rel_tol·p). In [0, +∞].
   double abs_tol = 1e-4;
   /// Relative tolerance on p (0 disables it). Also the target relative accuracy of the
-  /// complement 1 − p when p is near 1.
+  /// complement 1 − p when p is near 1. In [0, +∞].
   double rel_tol = 0.0;
   /// Relative tolerance on 1 − p near p = 1, where 1 − p is pinned by Bonferroni–Hunter
   /// bounds (union bound μ ≤ 0.05) or sampled as a union of rare events (μ ≤
   /// min(0.05, 2·abs_tol/complement_rel_tol); above, the QMC error abs_tol already
-  /// gives 1 − p to about this relative accuracy).
+  /// gives 1 − p to about this relative accuracy). Finite and > 0.
   double complement_rel_tol = 1e-2;
   /// Relative tolerance on p when p may be below abs_tol (the small-p contract: p from
   /// abs_tol down to 1e-300 comes back with p and log p to this relative accuracy, or
   /// converged = false). Such p are sampled with minimax exponential tilting. 0 switches
-  /// the contract off (then abs_tol and rel_tol alone decide).
+  /// the contract off (then abs_tol and rel_tol alone decide). Finite and ≥ 0.
   double small_p_rel_tol = 1e-2;
-  /// Budget: the largest number of integrand evaluations (all randomizations together).
+  /// Budget: the largest number of integrand evaluations (all randomizations together),
+  /// ≥ 1. Each randomization evaluates at least one point, so at least `randomizations`
+  /// points are used by the quasi-Monte-Carlo path.
   std::uint64_t max_points = 4'000'000;
-  /// Number of independent randomizations of the quasi-Monte-Carlo point set; the error
-  /// estimate is 3 standard errors of their mean (Student-t coverage above 97% for 8).
+  /// Number of independent randomizations of the quasi-Monte-Carlo point set, ≥ 2; the
+  /// error estimate is 3 standard errors of their mean (Student-t coverage above 97% for 8).
   int randomizations = 8;
-  /// Points per randomization in the first round (doubled until converged).
+  /// Points per randomization in the first round (grown until converged), ≥ 1.
   std::uint64_t initial_points = 64;
   /// Seed of the randomization; fixed by default so results are bit-reproducible.
   std::uint64_t seed = default_seed;
-  /// Relative threshold below which a pivot of the Cholesky factor counts as zero
-  /// (the covariance is then treated as exactly rank-deficient, never jittered).
+  /// Threshold, relative to each variance, below which a residual variance of the pivoted
+  /// Cholesky factorization counts as zero (the covariance is then treated as exactly
+  /// rank-deficient, never jittered). In [0, 1); values below the rounding floor 8·k·ε
+  /// (k constraints) are raised to it.
   double rank_tol = 1e-10;
 };
+
+namespace detail {
+
+/// Throws probust::invalid_argument "<function>: options.<member> ..." unless every member
+/// of `opt` is in its documented range (NaN never is).
+inline void validate_mvn_options(const mvn_options& opt, const char* function) {
+  const auto fail = [&](const char* member, const std::string& rule, double value) {
+    throw_invalid_argument(function, std::string("options.") + member + " must be " + rule +
+                                         ", got " + std::to_string(value));
+  };
+  if (!(opt.abs_tol >= 0.0)) fail("abs_tol", ">= 0", opt.abs_tol);
+  if (!(opt.rel_tol >= 0.0)) fail("rel_tol", ">= 0", opt.rel_tol);
+  if (!(opt.complement_rel_tol > 0.0 && std::isfinite(opt.complement_rel_tol))) {
+    fail("complement_rel_tol", "finite and > 0", opt.complement_rel_tol);
+  }
+  if (!(opt.small_p_rel_tol >= 0.0 && std::isfinite(opt.small_p_rel_tol))) {
+    fail("small_p_rel_tol", "finite and >= 0", opt.small_p_rel_tol);
+  }
+  if (opt.max_points < 1) fail("max_points", ">= 1", 0.0);
+  if (opt.randomizations < 2) fail("randomizations", ">= 2", opt.randomizations);
+  if (opt.initial_points < 1) fail("initial_points", ">= 1", 0.0);
+  if (!(opt.rank_tol >= 0.0 && opt.rank_tol < 1.0)) fail("rank_tol", "in [0, 1)", opt.rank_tol);
+}
+
+}  // namespace detail
 
 /// Which method produced an mvn_result.
 enum class mvn_method {

@@ -28,10 +28,19 @@ mvn_result polytope_probability(const Eigen::MatrixBase<DerivedA>& a,
   detail::require_size(b.size(), a.rows(), fn, "b", "the number of rows of A");
   detail::require_not_nan(b, fn, "b");
   detail::require_positive_semidefinite(covariance, fn, "covariance");
-  const Eigen::MatrixXd ad = a.template cast<double>();
-  const Eigen::MatrixXd sigma = ad * covariance.template cast<double>() * ad.transpose();
-  return detail::one_sided_probability(sigma, b.template cast<double>(), opt, fn,
-                                       "A covariance Aᵀ");
+  // Scaled so that A Σ Aᵀ cannot overflow: rows of A by their largest entry α_i, Σ by its
+  // largest β; then P(Aε ≤ b) = P(A′ε′ ≤ b′) with ε′ ~ N(0, Σ/β), b′_i = b_i/(α_i √β).
+  Eigen::MatrixXd ad = a.template cast<double>();
+  Eigen::VectorXd bd = b.template cast<double>();
+  Eigen::MatrixXd sd = covariance.template cast<double>();
+  const double beta = sd.size() > 0 ? sd.cwiseAbs().maxCoeff() : 0.0;
+  if (beta > 0.0) {
+    sd /= beta;
+    bd /= std::sqrt(beta);
+  }
+  detail::scale_rows_by_largest(ad, bd);
+  const Eigen::MatrixXd sigma = ad * sd * ad.transpose();
+  return detail::one_sided_probability(sigma, bd, opt, fn, "A covariance Aᵀ");
 }
 
 /// P(A F z ≤ b) for z ~ N(0, I_r): the polytope probability for noise ε = F z with
@@ -47,10 +56,18 @@ mvn_result polytope_probability_from_factor(const Eigen::MatrixBase<DerivedA>& a
   detail::require_size(a.cols(), factor.rows(), fn, "A's column count", "the factor's row count");
   detail::require_size(b.size(), a.rows(), fn, "b", "the number of rows of A");
   detail::require_not_nan(b, fn, "b");
-  const Eigen::MatrixXd m = a.template cast<double>() * factor.template cast<double>();
-  const Eigen::MatrixXd sigma = m * m.transpose();
-  return detail::one_sided_probability(sigma, b.template cast<double>(), opt, fn,
-                                       "A factor");
+  // Scaled so that A F cannot overflow (rows of A by their largest entry, F by its largest);
+  // factor_probability then normalizes the rows of the product.
+  Eigen::MatrixXd ad = a.template cast<double>();
+  Eigen::VectorXd bd = b.template cast<double>();
+  Eigen::MatrixXd fd = factor.template cast<double>();
+  const double phi = fd.size() > 0 ? fd.cwiseAbs().maxCoeff() : 0.0;
+  if (phi > 0.0) {
+    fd /= phi;
+    bd /= phi;
+  }
+  detail::scale_rows_by_largest(ad, bd);
+  return detail::factor_probability(ad * fd, bd, opt, fn, "A factor");
 }
 
 }  // namespace probust

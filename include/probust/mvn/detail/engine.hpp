@@ -197,7 +197,8 @@ inline bool complement_by_bounds(const Eigen::MatrixXd& r, const Eigen::VectorXd
 /// P(a ≤ X ≤ b) for X ~ N(0, R), R a correlation matrix (unit diagonal), all rows active.
 inline mvn_result correlated_probability(const Eigen::MatrixXd& r, const Eigen::VectorXd& a,
                                          const Eigen::VectorXd& b, const mvn_options& opt,
-                                         const char* function, const char* argument) {
+                                         const char* function, const char* argument,
+                                         bool psd_by_construction) {
   const int k = static_cast<int>(a.size());
   mvn_result out;
   out.constraints = k;
@@ -206,7 +207,7 @@ inline mvn_result correlated_probability(const Eigen::MatrixXd& r, const Eigen::
   const double abs_target = std::max(opt.abs_tol, opt.rel_tol);
 
   if (k <= 3) {
-    if (k == 3) {
+    if (k == 3 && !psd_by_construction) {
       const double det = r.determinant();
       if (det < -1e-10) {
         throw_invalid_argument(function, std::string(argument) + " is not positive semi-definite");
@@ -214,7 +215,7 @@ inline mvn_result correlated_probability(const Eigen::MatrixXd& r, const Eigen::
     }
     for (int i = 0; i < k; ++i) {
       for (int j = 0; j < i; ++j) {
-        if (std::abs(r(i, j)) > 1.0 + 1e-10) {
+        if (std::abs(r(i, j)) > 1.0 + 1e-10 && !psd_by_construction) {
           throw_invalid_argument(function,
                                  std::string(argument) + " is not positive semi-definite");
         }
@@ -225,7 +226,8 @@ inline mvn_result correlated_probability(const Eigen::MatrixXd& r, const Eigen::
     // A two-sided rectangle gets 1 − p as 1 − p (absolute error ~1e-15); below 1e-12 that
     // is no longer accurate to 1e-3 relative, so sample the rare violations instead.
     if (!one_sided && out.complement < 1e-12) {
-      const ordered_factor f = pivoted_cholesky(r, a, b, opt.rank_tol, function, argument);
+      const ordered_factor f = pivoted_cholesky(r, a, b, opt.rank_tol, function, argument,
+                                                  psd_by_construction);
       const rare_event_result q = complement_by_rare_events(f, abs_target, opt);
       out.complement = q.value;
       out.complement_error = q.error;
@@ -235,7 +237,8 @@ inline mvn_result correlated_probability(const Eigen::MatrixXd& r, const Eigen::
     return out;
   }
 
-  const ordered_factor f = pivoted_cholesky(r, a, b, opt.rank_tol, function, argument);
+  const ordered_factor f = pivoted_cholesky(r, a, b, opt.rank_tol, function, argument,
+                                                  psd_by_construction);
   out.dimension = f.rank;
   if (mu == 0.0) {  // every limit beyond ±38.5: 1 − p < 1e-300, not representable
     out.probability = 1.0;
@@ -266,7 +269,7 @@ inline mvn_result correlated_probability(const Eigen::MatrixXd& r, const Eigen::
   const double scale = std::exp(p.log_scale);
   out.method = p.tilted ? mvn_method::minimax_tilting : mvn_method::genz_qmc;
   out.probability = std::clamp(scale * p.value, 0.0, 1.0);
-  out.error = scale * p.error;
+  out.error = std::isinf(p.error) ? p.error : scale * p.error;  // never 0·∞
   out.complement = 1.0 - out.probability;
   out.complement_error = out.error;
   out.points = p.points;
@@ -277,28 +280,42 @@ inline mvn_result correlated_probability(const Eigen::MatrixXd& r, const Eigen::
   return out;
 }
 
+/// Standardized limits beyond this many standard deviations are settled at once: an upper
+/// limit above it (a lower limit below its negative) is dropped, an upper limit below its
+/// negative (a lower limit above it) makes p = 0. Either changes p by less than
+/// Φ(−1e100) = exp(−5e199), and no square of a limit can overflow.
+inline constexpr double far_limit = 1e100;
+
 /// P(a ≤ X ≤ b) for X ~ N(0, Σ) with Σ symmetric with non-negative diagonal (checked by
-/// the caller). Zero-variance coordinates are deterministic constraints 0 ∈ [a_i, b_i];
-/// coordinates with a_i = −∞ and b_i = +∞ impose nothing. The rest is standardized to a
-/// correlation matrix and passed to correlated_probability.
+/// the caller). A coordinate with zero variance is a deterministic constraint 0 ∈ [a_i, b_i];
+/// the others are standardized each by its own standard deviation (so the answer does not
+/// depend on the scale of Σ, nor on how the scales of the coordinates differ), limits beyond
+/// far_limit are settled, a coordinate with a_i = b_i has probability 0, and one with
+/// a_i = −∞, b_i = +∞ imposes nothing. The rest is passed to correlated_probability as a
+/// correlation matrix. `psd_by_construction`: Σ was formed as F Fᵀ (never reported non-PSD).
 inline mvn_result covariance_probability(const Eigen::MatrixXd& sigma, const Eigen::VectorXd& a,
                                          const Eigen::VectorXd& b, const mvn_options& opt,
-                                         const char* function, const char* argument) {
+                                         const char* function, const char* argument,
+                                         bool psd_by_construction = false) {
   constexpr double inf = std::numeric_limits<double>::infinity();
+  validate_mvn_options(opt, function);
   const int k = static_cast<int>(a.size());
   const double scale = k > 0 ? sigma.diagonal().maxCoeff() : 0.0;
-  std::vector<int> active;
   mvn_result impossible;
   impossible.probability = 0.0;
   impossible.complement = 1.0;
   impossible.log_probability = -inf;
+  std::vector<int> active;
+  std::vector<double> lo, hi;
   for (int i = 0; i < k; ++i) {
     if (a(i) > b(i)) {
       throw_invalid_argument(function, "lower limit exceeds upper limit at index " +
                                            std::to_string(i));
     }
+  }
+  for (int i = 0; i < k; ++i) {
     if (a(i) == inf || b(i) == -inf) return impossible;
-    if (sigma(i, i) <= 1e-300 || sigma(i, i) <= 1e-28 * scale) {  // deterministic X_i = 0
+    if (sigma(i, i) == 0.0) {  // deterministic X_i = 0
       if (sigma.row(i).cwiseAbs().maxCoeff() > 1e-10 * scale) {
         throw_invalid_argument(function, std::string(argument) +
                                              " is not positive semi-definite (zero variance "
@@ -308,8 +325,16 @@ inline mvn_result covariance_probability(const Eigen::MatrixXd& sigma, const Eig
       if (!(a(i) <= 0.0 && 0.0 <= b(i))) return impossible;
       continue;
     }
-    if (a(i) == -inf && b(i) == inf) continue;
+    if (a(i) == b(i)) return impossible;  // a point of a continuous coordinate
+    const double sd = std::sqrt(sigma(i, i));
+    double lower = a(i) / sd, upper = b(i) / sd;
+    if (upper < -far_limit || lower > far_limit) return impossible;
+    if (upper > far_limit) upper = inf;
+    if (lower < -far_limit) lower = -inf;
+    if (lower == -inf && upper == inf) continue;
     active.push_back(i);
+    lo.push_back(lower);
+    hi.push_back(upper);
   }
   const int n = static_cast<int>(active.size());
   if (n == 0) {
@@ -318,31 +343,69 @@ inline mvn_result covariance_probability(const Eigen::MatrixXd& sigma, const Eig
     certain.complement = 0.0;
     return certain;
   }
-  Eigen::VectorXd sd(n), lo(n), hi(n);
-  for (int i = 0; i < n; ++i) {
-    const int src = active[static_cast<std::size_t>(i)];
-    sd(i) = std::sqrt(sigma(src, src));
-    lo(i) = a(src) / sd(i);
-    hi(i) = b(src) / sd(i);
-  }
   Eigen::MatrixXd r(n, n);
   for (int j = 0; j < n; ++j) {
+    const int sj = active[static_cast<std::size_t>(j)];
+    const double sd_j = std::sqrt(sigma(sj, sj));
     for (int i = 0; i < n; ++i) {
-      r(i, j) = i == j ? 1.0
-                       : sigma(active[static_cast<std::size_t>(i)],
-                               active[static_cast<std::size_t>(j)]) / (sd(i) * sd(j));
+      const int si = active[static_cast<std::size_t>(i)];
+      // σ_ij/σ_i/σ_j rather than σ_ij/(σ_i σ_j): the product may underflow.
+      r(i, j) = i == j ? 1.0 : sigma(si, sj) / std::sqrt(sigma(si, si)) / sd_j;
     }
   }
-  return correlated_probability(r, lo, hi, opt, function, argument);
+  const Eigen::Map<const Eigen::VectorXd> lower(lo.data(), n), upper(hi.data(), n);
+  mvn_result out =
+      correlated_probability(r, lower, upper, opt, function, argument, psd_by_construction);
+  if (std::isnan(out.probability) || std::isnan(out.complement)) {
+    throw_numerical_error(function, "the integration produced NaN (please report this input)");
+  }
+  if (!(out.error < inf && out.complement_error < inf)) out.converged = false;
+  return out;
 }
 
 /// P(X ≤ b) for X ~ N(0, Σ): covariance_probability with every lower limit −∞.
 inline mvn_result one_sided_probability(const Eigen::MatrixXd& sigma, const Eigen::VectorXd& b,
                                         const mvn_options& opt, const char* function,
-                                        const char* argument) {
+                                        const char* argument, bool psd_by_construction = false) {
   const Eigen::VectorXd lower =
       Eigen::VectorXd::Constant(b.size(), -std::numeric_limits<double>::infinity());
-  return covariance_probability(sigma, lower, b, opt, function, argument);
+  return covariance_probability(sigma, lower, b, opt, function, argument, psd_by_construction);
+}
+
+/// Divides each non-zero row i of m by its largest |m_ij|, and b_i by the same number
+/// (P(m_i z ≤ b_i) is unchanged); zero rows are left as they are.
+inline void scale_rows_by_largest(Eigen::MatrixXd& m, Eigen::VectorXd& b) {
+  if (m.cols() == 0) return;
+  for (Eigen::Index i = 0; i < m.rows(); ++i) {
+    const double top = m.row(i).cwiseAbs().maxCoeff();
+    if (top == 0.0) continue;
+    m.row(i) /= top;
+    b(i) /= top;
+  }
+}
+
+/// Divides each non-zero row i of m by its Euclidean norm, and b_i by the same number; the
+/// rows are first scaled by their largest entry, so the norm neither overflows nor
+/// underflows.
+inline void normalize_rows(Eigen::MatrixXd& m, Eigen::VectorXd& b) {
+  scale_rows_by_largest(m, b);
+  for (Eigen::Index i = 0; i < m.rows(); ++i) {
+    const double norm = m.row(i).norm();
+    if (norm == 0.0) continue;
+    m.row(i) /= norm;
+    b(i) /= norm;
+  }
+}
+
+/// P(M z ≤ b), z ~ N(0, I_r), M k × r: with the rows of M normalized (normalize_rows),
+/// Σ = M Mᵀ is a correlation matrix (zero rows: deterministic constraints 0 ≤ b_i), so the
+/// answer is the same for M and for c·M, c·b at any scale c > 0.
+inline mvn_result factor_probability(Eigen::MatrixXd m, Eigen::VectorXd b,
+                                     const mvn_options& opt, const char* function,
+                                     const char* argument) {
+  normalize_rows(m, b);
+  const Eigen::MatrixXd sigma = m * m.transpose();
+  return one_sided_probability(sigma, b, opt, function, argument, true);
 }
 
 }  // namespace probust::detail

@@ -70,11 +70,52 @@ class sov_integrand {
   /// Adds the integrand values at the n ≤ block points whose uniforms are the columns of
   /// `uniforms` (dimension() × block, column-major: point p at column p) and returns the sum.
   double sum_block(const Eigen::MatrixXd& uniforms, int n) {
+    double product[block];
+    evaluate_block(uniforms, n, product);
+    double total = 0.0;
+    for (int p = 0; p < n; ++p) {
+      total += log_mode_ ? std::exp(std::min(product[p] - log_offset_, 700.0)) : product[p];
+    }
+    return total;
+  }
+
+  /// log Σ_p (integrand at point p) over the n points, evaluated in log mode whatever the
+  /// mode (−∞ when every point is dead): a pilot estimate of the scale of p.
+  double log_sum_block(const Eigen::MatrixXd& uniforms, int n) {
+    const bool was_log = log_mode_;
+    log_mode_ = true;
+    double log_value[block];
+    evaluate_block(uniforms, n, log_value);
+    log_mode_ = was_log;
+    const double top = *std::max_element(log_value, log_value + n);
+    if (top == -std::numeric_limits<double>::infinity()) return top;
+    double total = 0.0;
+    for (int p = 0; p < n; ++p) total += std::exp(log_value[p] - top);
+    return top + std::log(total);
+  }
+
+  /// Integrate exp(Σ log e_j − offset) instead of Π e_j, for p too small for double
+  /// (offset ≈ log p, so the values stay near 1).
+  void set_log_offset(double offset) noexcept {
+    log_mode_ = true;
+    log_offset_ = offset;
+  }
+
+  /// Draw w_j from N(μ_j, 1) on its interval (μ = `tilt`, one entry per variable, the last
+  /// one unused) and integrate in log mode with the given offset.
+  void set_tilt(const Eigen::VectorXd& tilt, double offset) {
+    tilt_ = tilt;
+    set_log_offset(offset);
+  }
+
+ private:
+  /// The integrand at the n points whose uniforms are the columns of `uniforms`: in
+  /// linear mode Π_j e_j (0 = dead point), in log mode Σ_j log e_j (−∞ = dead point).
+  void evaluate_block(const Eigen::MatrixXd& uniforms, int n, double* product) {
     const int rank = f_.rank;
     const auto k = static_cast<int>(f_.factor.rows());
     // Linear mode: product of the factors e_j (0 = dead point). Log mode: Σ log e_j.
     const double dead = log_mode_ ? -std::numeric_limits<double>::infinity() : 0.0;
-    double product[block];
     std::fill(product, product + n, log_mode_ ? 0.0 : 1.0);
     std::fill(linear_, linear_ + n, 1.0);
     sums_.setZero();
@@ -122,31 +163,11 @@ class sov_integrand {
             f_.factor.block(later, panel_begin, k - later, panel).transpose();
       }
     }
-    double total = 0.0;
-    if (log_mode_) {
+    if (log_mode_) {  // the tilted batch steps' factors not yet in the log sum
       for (int p = 0; p < n; ++p) product[p] += std::log(linear_[p]);
     }
-    for (int p = 0; p < n; ++p) {
-      total += log_mode_ ? std::exp(std::min(product[p] - log_offset_, 700.0)) : product[p];
-    }
-    return total;
   }
 
-  /// Integrate exp(Σ log e_j − offset) instead of Π e_j, for p too small for double
-  /// (offset ≈ log p, so the values stay near 1).
-  void set_log_offset(double offset) noexcept {
-    log_mode_ = true;
-    log_offset_ = offset;
-  }
-
-  /// Draw w_j from N(μ_j, 1) on its interval (μ = `tilt`, one entry per variable, the last
-  /// one unused) and integrate in log mode with the given offset.
-  void set_tilt(const Eigen::VectorXd& tilt, double offset) {
-    tilt_ = tilt;
-    set_log_offset(offset);
-  }
-
- private:
   const ordered_factor& f_;
   Eigen::MatrixXd w_;     // block × rank: sampled variables, column j contiguous over points
   Eigen::MatrixXd sums_;  // block × k: Σ_m L_im w_m over the completed panels
@@ -319,6 +340,7 @@ inline qmc_estimate integrate_randomized(sov_integrand& integrand, double log_sc
   // In the scaled units; may be +inf (then met at once), never 0·inf.
   const double abs_tol = opt.abs_tol > 0.0 ? opt.abs_tol * std::exp(-out.log_scale) : 0.0;
   const int dim = integrand.dimension();
+  const int m = opt.randomizations;
   if (dim <= 0) {  // rank 1: a single variable, integrated exactly
     Eigen::MatrixXd none(0, sov_integrand::block);
     out.value = integrand.sum_block(none, 1);
@@ -326,7 +348,6 @@ inline qmc_estimate integrate_randomized(sov_integrand& integrand, double log_sc
     out.converged = true;
     return out;
   }
-  const int m = std::max(2, opt.randomizations);
   std::vector<scrambled_sobol> sequences;
   sequences.reserve(static_cast<std::size_t>(m));
   for (int s = 0; s < m; ++s) {
@@ -366,8 +387,13 @@ inline qmc_estimate integrate_randomized(sov_integrand& integrand, double log_sc
     // whose estimate happens to be low would cover the truth less often than claimed;
     // randomized QMC errors rarely fall faster than 1/n.
     const double previous_scaled =
-        previous_points > 0 ? out.error * static_cast<double>(previous_points) / n : 0.0;
+        previous_points > 0 && std::isfinite(out.error)
+            ? out.error * static_cast<double>(previous_points) / n
+            : 0.0;
     out.error = std::max(3.0 * std::sqrt(var), previous_scaled);
+    // Every point dead (possible when dependent rows cut the integrand's support): the
+    // points say nothing about p beyond p ≥ 0, so the error is unknown, not 0.
+    if (mean == 0.0) out.error = std::numeric_limits<double>::infinity();
     previous_points = done;
     out.points = done * static_cast<std::uint64_t>(m);
     const double tol = qmc_tolerance(mean, out.error, abs_tol, opt);
@@ -387,16 +413,35 @@ inline qmc_estimate integrate_randomized(sov_integrand& integrand, double log_sc
 }
 
 /// The SOV integral of `f` by integrate_randomized. When the ordering's estimate of log p
-/// is below log_mode_threshold (p ≈ 1e-130), the integrand runs in log mode scaled by that
-/// estimate, so p down to ~1e-300 and below keeps its relative accuracy.
+/// and a pilot measurement of it are below log_mode_threshold (p ≈ 1e-130), the integrand
+/// runs in log mode scaled by the measured value, so p down to ~1e-300 and below keeps its
+/// relative accuracy; the tolerance abs_tol is scaled accordingly.
 inline constexpr double log_mode_threshold = -300.0;
 
 inline qmc_estimate integrate_sov(const ordered_factor& f, const mvn_options& opt) {
   sov_integrand integrand(f);
   double log_scale = 0.0;
+  const int dim = integrand.dimension();
   if (f.log_estimate < log_mode_threshold) {
-    log_scale = f.log_estimate;
-    integrand.set_log_offset(log_scale);
+    // The ordering's guess can be far too low (e.g. for a factor with nearly dependent
+    // rows), so a pilot block on a Sobol' stream of its own measures log p; the offset is
+    // a constant factor of the integrand, so choosing it from data cannot bias p.
+    double scale = f.log_estimate;
+    if (dim > 0) {
+      scrambled_sobol pilot(static_cast<std::size_t>(dim),
+                            stream(opt.seed, static_cast<std::uint64_t>(opt.randomizations)));
+      Eigen::MatrixXd uniforms(dim, sov_integrand::block);
+      for (int p = 0; p < sov_integrand::block; ++p) {
+        pilot.next(static_cast<std::uint64_t>(p), uniforms.col(p).data(), 1);
+      }
+      const double measured = integrand.log_sum_block(uniforms, sov_integrand::block) -
+                              std::log(static_cast<double>(sov_integrand::block));
+      if (measured > -std::numeric_limits<double>::infinity()) scale = measured;
+    }
+    if (scale < log_mode_threshold) {
+      log_scale = scale;
+      integrand.set_log_offset(scale);
+    }
   }
   return integrate_randomized(integrand, log_scale, opt);
 }

@@ -211,9 +211,10 @@ class tilting_objective {
 
 /// Newton's method with Armijo backtracking on the concave ψ̄; once the Newton decrement
 /// ∇ψ̄ᵀ(−∇²ψ̄)⁻¹∇ψ̄ (twice the predicted gain) is ≤ 1e-8, full steps (the gain is then below
-/// the resolution of ψ̄'s rounding) until it is ≤ 1e-20 or stops falling quadratically. `found` is false for factors it does not apply to (rank < 2,
-/// several rows per variable), a start outside the polytope, or no convergence within
-/// max_iterations.
+/// the resolution of ψ̄'s rounding) until it is ≤ 1e-20 or stops falling quadratically.
+/// `found` is false for factors it does not apply to (rank < 2, several rows per variable),
+/// a start outside the polytope, a failed line search or factorization, or no convergence
+/// within max_iterations.
 inline tilting_point minimax_tilting_point(const ordered_factor& f, int max_iterations = 50) {
   tilting_point out;
   const int d = f.rank;

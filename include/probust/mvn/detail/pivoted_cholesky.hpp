@@ -52,14 +52,23 @@ inline double truncated_normal_mean(double a, double b) {
 /// with the Genz–Bretz ordering: at each step the remaining variable with the smallest
 /// conditional probability Φ(b′) − Φ(a′) is taken next, its limits shifted by the
 /// truncated means of the variables already chosen (A. Genz & F. Bretz, "Computation of
-/// Multivariate Normal and t Probabilities", Springer 2009, §4.1.3). Pivots whose residual
-/// variance is ≤ rank_tol end the factorization; the remaining rows are exact linear
-/// combinations of the chosen ones. Throws invalid_argument (naming `argument`) when a
-/// residual variance is clearly negative, i.e. the matrix is not PSD.
+/// Multivariate Normal and t Probabilities", Springer 2009, §4.1.3).
+/// Rank is decided by size, not by that order: only variables whose residual variance is at
+/// least `pivot_floor` times the largest remaining one are candidates, so a nearly dependent
+/// row is never a pivot (its 1/√residual would amplify rounding into the later rows, as in
+/// the rank-revealing Cholesky of Higham, "Accuracy and Stability of Numerical Algorithms",
+/// §10.3, which pivots on the largest residual). The factorization ends when the largest
+/// residual is ≤ tol = max(rank_tol, 8·k·ε) (relative: the diagonal is 1); the remaining
+/// rows are then exact linear combinations of the chosen ones. Throws invalid_argument
+/// (naming `argument`) when a residual variance is clearly negative, i.e. the matrix is not
+/// PSD, unless `psd_by_construction` (a matrix F Fᵀ: negative residuals are rounding).
 inline ordered_factor pivoted_cholesky(const Eigen::MatrixXd& correlation,
                                        const Eigen::VectorXd& lower, const Eigen::VectorXd& upper,
                                        double rank_tol, const char* function,
-                                       const char* argument) {
+                                       const char* argument, bool psd_by_construction = false) {
+  // A candidate pivot's residual must be ≥ pivot_floor · the largest: rounding in the later
+  // rows then grows by at most 1/pivot_floor per step.
+  constexpr double pivot_floor = 1e-3;
   const int k = static_cast<int>(correlation.rows());
   std::vector<int> perm(static_cast<std::size_t>(k));
   std::iota(perm.begin(), perm.end(), 0);
@@ -69,28 +78,34 @@ inline ordered_factor pivoted_cholesky(const Eigen::MatrixXd& correlation,
   Eigen::VectorXd a = lower, b = upper;
   int rank = 0;
   double log_estimate = 0.0;
+  const double tol = std::max(rank_tol, 8.0 * k * std::numeric_limits<double>::epsilon());
   for (int j = 0; j < k; ++j) {
-    int best = -1;
-    double best_log_prob = std::numeric_limits<double>::infinity();
-    double best_a = 0.0, best_b = 0.0;
+    double largest = 0.0;
     for (int i = j; i < k; ++i) {
-      if (residual(i) < -1e3 * rank_tol - 1e-12) {
+      if (residual(i) < -1e3 * tol - 1e-12 && !psd_by_construction) {
         throw_invalid_argument(function, std::string(argument) +
                                              " is not positive semi-definite (negative pivot " +
                                              std::to_string(residual(i)) + ")");
       }
-      if (residual(i) <= rank_tol) continue;
+      largest = std::max(largest, residual(i));
+    }
+    if (largest <= tol) break;
+    const double floor = pivot_floor * largest;
+    int best = -1;
+    double best_log_prob = std::numeric_limits<double>::infinity();
+    double best_a = 0.0, best_b = 0.0;
+    for (int i = j; i < k; ++i) {
+      if (residual(i) < floor) continue;
       const double sd = std::sqrt(residual(i));
       const double ai = (a(i) - shift(i)) / sd, bi = (b(i) - shift(i)) / sd;
       const double log_prob = log_normal_interval(ai, bi);
-      if (log_prob < best_log_prob) {
+      if (best < 0 || log_prob < best_log_prob) {
         best_log_prob = log_prob;
         best = i;
         best_a = ai;
         best_b = bi;
       }
     }
-    if (best < 0) break;
     if (best != j) {
       std::swap(perm[static_cast<std::size_t>(j)], perm[static_cast<std::size_t>(best)]);
       l.row(j).swap(l.row(best));
@@ -121,8 +136,8 @@ inline ordered_factor pivoted_cholesky(const Eigen::MatrixXd& correlation,
 
   // Every pivot column owns at least its pivot row, so owner_begin has no empty group.
   // Owner of each row: its pivot column, or for a dependent row the last column whose
-  // coefficient is distinguishable from rounding (|L_ij| > √rank_tol).
-  const double owner_tol = std::sqrt(rank_tol);
+  // coefficient is distinguishable from rounding (|L_ij| > √tol).
+  const double owner_tol = std::sqrt(tol);
   std::vector<int> owner(static_cast<std::size_t>(k));
   for (int i = 0; i < k; ++i) {
     if (i < rank) {

@@ -60,6 +60,7 @@ void require_covariance_shape(const Eigen::MatrixBase<Derived>& covariance, cons
                                          std::to_string(covariance.cols()));
   }
   require_finite(covariance, function, argument);
+  if (covariance.size() == 0) return;
   const double scale = covariance.template cast<double>().cwiseAbs().maxCoeff();
   for (Eigen::Index i = 0; i < covariance.rows(); ++i) {
     if (covariance(i, i) < 0) {
