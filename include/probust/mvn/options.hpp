@@ -24,6 +24,11 @@ struct mvn_options {
   /// min(0.05, 2·abs_tol/complement_rel_tol); above, the QMC error abs_tol already
   /// gives 1 − p to about this relative accuracy). Finite and > 0.
   double complement_rel_tol = 1e-2;
+  /// Relative tolerance on p when p may be below abs_tol (the small-p contract: p from
+  /// abs_tol down to 1e-300 comes back with p and log p to this relative accuracy, or
+  /// converged = false). Such p are sampled with minimax exponential tilting. 0 switches
+  /// the contract off (then abs_tol and rel_tol alone decide). Finite and ≥ 0.
+  double small_p_rel_tol = 1e-2;
   /// Budget: the largest number of integrand evaluations (all randomizations together),
   /// ≥ 1. Each randomization evaluates at least one point, so at least `randomizations`
   /// points are used by the quasi-Monte-Carlo path.
@@ -61,6 +66,9 @@ inline void validate_mvn_options(const mvn_options& opt, const char* function) {
   if (!(opt.complement_rel_tol > 0.0 && std::isfinite(opt.complement_rel_tol))) {
     fail("complement_rel_tol", "finite and > 0", opt.complement_rel_tol);
   }
+  if (!(opt.small_p_rel_tol >= 0.0 && std::isfinite(opt.small_p_rel_tol))) {
+    fail("small_p_rel_tol", "finite and >= 0", opt.small_p_rel_tol);
+  }
   if (opt.max_points < 1) fail("max_points", ">= 1", 0.0);
   if (!(opt.max_work >= 1.0)) fail("max_work", ">= 1", opt.max_work);
   if (opt.randomizations < 2) fail("randomizations", ">= 2", opt.randomizations);
@@ -77,6 +85,7 @@ enum class mvn_method {
   bivariate,     ///< k = 2, Genz's BVN (Drezner–Wesolowsky with Gauss–Legendre)
   trivariate,    ///< k = 3, Genz's TVN (Plackett reduction, adaptive quadrature)
   genz_qmc,      ///< k ≥ 4, separation of variables with randomized Sobol' points
+  minimax_tilting,  ///< k ≥ 4, small p: the same, exponentially tilted (Botev 2017)
   bound,         ///< 1 − p below 1e-300 or pinned by union bounds; no integration needed
   rare_event,    ///< 1 − p by importance sampling of the union of rare events (ALOE)
 };
