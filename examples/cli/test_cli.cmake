@@ -437,26 +437,26 @@ elseif(CASE STREQUAL "concurrent_output")
   # each writes its own partial file and renames it, so all three succeed and the file is
   # one complete output. (They used to share FILE.partial: the later renames failed and
   # the file could mix the runs' bytes.) execute_process runs its COMMANDs concurrently.
-  set(run "${CLI}" estimate ${DIGITS} --rows 0:100 --estimators taylor,monte_carlo
-          --sigmas 0.1,0.2,0.3 --samples 300 --threads 1 --output same.csv)
+  set(run "${CLI}" estimate ${DIGITS} --rows 0:60 --estimators taylor,monte_carlo
+          --sigmas 0.1,0.2 --samples 200 --threads 1 --output same.csv)
   execute_process(COMMAND ${run} COMMAND ${run} COMMAND ${run}
                   WORKING_DIRECTORY "${WORK_DIR}" RESULTS_VARIABLE codes
                   OUTPUT_VARIABLE out ERROR_VARIABLE err)
   if(NOT codes STREQUAL "0;0;0")
     message(FATAL_ERROR "concurrent runs exited with ${codes}, expected 0;0;0:\n${err}")
   endif()
-  string(REGEX MATCHALL "600 rows \\(100 points, 2 estimators, 3 sigmas\\) written to same.csv"
+  string(REGEX MATCHALL "240 rows \\(60 points, 2 estimators, 2 sigmas\\) written to same.csv"
          closing "${err}")
   list(LENGTH closing n)
   if(NOT n EQUAL 3)
     message(FATAL_ERROR "expected 3 closing lines, found ${n}:\n${err}")
   endif()
-  expect_csv_shape(same.csv 600)
+  expect_csv_shape(same.csv 240)
   expect_no_partial(same.csv)
   # It reads back, and has the rows of a run on its own.
   cli(0 merge --output again.csv same.csv)
-  cli(0 estimate ${DIGITS} --rows 0:100 --estimators taylor,monte_carlo --sigmas 0.1,0.2,0.3
-        --samples 300 --output alone.csv)
+  cli(0 estimate ${DIGITS} --rows 0:60 --estimators taylor,monte_carlo --sigmas 0.1,0.2
+        --samples 200 --output alone.csv)
   expect_same_rows(same.csv alone.csv)
 
   # A run stopped by SIGTERM or SIGINT leaves only its partial file; an older FILE stays.
