@@ -185,7 +185,8 @@ TEST_CASE("torch_model: bad input throws probust::invalid_argument naming it", "
 
   // Shapes.
   e = error_of([&] { probust::load_torch_model(cnn_path, {64}); });
-  CHECK(contains(e, "probust::torch_model: " + cnn_path + " does not accept an input of shape [64]"));
+  CHECK(contains(e, "probust::torch_model: " + cnn_path +
+                        " does not accept an input of shape [64]"));
   e = error_of([&] { probust::load_torch_model(cnn_path, {}); });
   CHECK(contains(e, "probust::torch_model: input_shape is empty"));
   e = error_of([&] { probust::load_torch_model(cnn_path, {1, 0, 8}); });
@@ -263,7 +264,8 @@ TEST_CASE("torch_model: run_dataset rows are bit-identical for 1 and 2 threads",
     probust::dataset_options o;
     o.threads = threads;
     o.progress_bar = false;
-    std::vector<probust::dataset_row> rows = probust::run_dataset(cnn, points, noise, o, taylor, mc);
+    std::vector<probust::dataset_row> rows =
+        probust::run_dataset(cnn, points, noise, o, taylor, mc);
     for (auto& row : rows) {
       CHECK(row.status == probust::row_status::ok);
       row.seconds = 0.0;

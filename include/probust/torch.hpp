@@ -75,11 +75,14 @@ class torch_model {
 
   /// Wraps `module` for inputs of shape `input_shape` (without the batch dimension).
   /// `name` names the model in error messages (load_torch_model passes the file name).
-  /// Puts the module in eval mode, applies options.intra_op_threads, and runs it once on
-  /// a zero input to learn K. Throws probust::invalid_argument if the shape is empty or has
-  /// a dimension < 1, if an option is out of range, if the module's dtype is neither
-  /// float32 nor float64, or if the module rejects an input of that shape or does not
-  /// return a 1 × K tensor (K ≥ 1) for it.
+  /// Puts the module in eval mode and its parameters to requires_grad = false (gradients
+  /// are taken with respect to the input only; that makes the Jacobian's backward pass
+  /// skip the weight gradients — copies of a Module share these flags, so pass
+  /// module.clone() to keep training the original), applies options.intra_op_threads, and
+  /// runs it once on a zero input to learn K. Throws probust::invalid_argument if the
+  /// shape is empty or has a dimension < 1, if an option is out of range, if the module's
+  /// dtype is neither float32 nor float64, or if the module rejects an input of that shape
+  /// or does not return a 1 × K tensor (K ≥ 1) for it.
   torch_model(torch::jit::Module module, std::vector<std::int64_t> input_shape,
               const torch_model_options& options = {}, std::string name = "the module")
       : module_(std::move(module)),
@@ -104,6 +107,7 @@ class torch_model {
     }
     if (options_.intra_op_threads > 0) at::set_num_threads(options_.intra_op_threads);
     module_.eval();
+    for (torch::Tensor p : module_.parameters()) p.requires_grad_(false);
     dtype_ = module_dtype();
     const torch::Tensor probe = torch::zeros(batch_shape(1), torch::dtype(dtype_));
     torch::Tensor out;
@@ -130,9 +134,9 @@ class torch_model {
   vector_type operator()(const vector_type& x) const {
     check_size(x.size(), "x has size");
     torch::InferenceMode no_autograd;
-    const torch::Tensor out = checked_run(to_tensor(x.data(), 1), 1);
     vector_type logits(k_);
-    copy_out(out, logits.data());
+    copy_out(checked_run(to_tensor(x.data(), 1), 1), logits.data());
+    check_finite(logits.data(), 1, 0);
     return logits;
   }
 
@@ -147,6 +151,9 @@ class torch_model {
     const torch::Tensor copies =
         to_tensor(x.data(), 1).expand(batch_shape(k_)).clone().requires_grad_(true);
     const torch::Tensor out = checked_run(copies, k_);
+    vector_type logits(k_);  // the diagonal: f_i(x_i) = f_i(x)
+    copy_out(out.diagonal(), logits.data());
+    check_finite(logits.data(), 1, 0);
     const torch::Tensor grad = torch::autograd::grad({out.diagonal().sum()}, {copies})[0];
     // grad is K × (input_shape): row-major K × d, the transpose of a column-major d × K.
     matrix_type gradient_columns(d_, k_);
@@ -173,8 +180,8 @@ class torch_model {
     matrix_type logits(k_, X.cols());
     for (Eigen::Index start = 0; start < X.cols(); start += options_.batch_chunk) {
       const Eigen::Index n = std::min(options_.batch_chunk, X.cols() - start);
-      const torch::Tensor out = checked_run(to_tensor(X.col(start).data(), n), n);
-      copy_out(out, logits.col(start).data());
+      copy_out(checked_run(to_tensor(X.col(start).data(), n), n), logits.col(start).data());
+      check_finite(logits.col(start).data(), n, start);
     }
     return logits;
   }
@@ -239,7 +246,7 @@ class torch_model {
     return out.toTensor();
   }
 
-  // run(), with the output checked to be n × K and finite.
+  // run(), with the output checked to be n × K.
   torch::Tensor checked_run(const torch::Tensor& input, std::int64_t n) const {
     constexpr const char* fn = "probust::torch_model";
     torch::Tensor out;
@@ -256,17 +263,22 @@ class torch_model {
                                              std::to_string(n) + " inputs; expected " +
                                              std::to_string(n) + " x " + std::to_string(k_));
     }
-    const torch::Tensor finite = torch::isfinite(out);
-    if (!finite.all().item<bool>()) {
-      const std::int64_t at =
-          torch::logical_not(finite).reshape(-1).nonzero()[0].item<std::int64_t>();
-      const double value = out.reshape(-1)[at].item<double>();
-      detail::throw_invalid_argument(
-          fn, name_ + " returned a non-finite logit (" +
-                  (std::isnan(value) ? "NaN" : value > 0 ? "+inf" : "-inf") + ") at index " +
-                  std::to_string(at % k_) + " for input " + std::to_string(at / k_));
-    }
     return out;
+  }
+
+  // Throws unless the n × K logits at `values` (column-major K × n) are finite; the inputs
+  // are numbered from `first`.
+  void check_finite(const double* values, Eigen::Index n, Eigen::Index first) const {
+    for (Eigen::Index at = 0; at < n * k_; ++at) {
+      if (!std::isfinite(values[at])) {
+        detail::throw_invalid_argument(
+            "probust::torch_model",
+            name_ + " returned a non-finite logit (" +
+                (std::isnan(values[at]) ? "NaN" : values[at] > 0 ? "+inf" : "-inf") +
+                ") at index " + std::to_string(at % k_) + " for input " +
+                std::to_string(first + at / k_));
+      }
+    }
   }
 
   // Copies a tensor's values, in C order, as doubles to `target`.
