@@ -166,9 +166,12 @@ def main():
         1e3 * totals["mc"][1] / n, totals["mc"][0] / totals["mc"][1]))
 
     table = "\n".join([
-        "%s, %d test points, one thread on both sides, PyTorch %s, %s, %s."
+        "%s, %d test points, one thread on both sides, PyTorch %s, %s, %s; load average "
+        "at the end of the run %.2f (other processes share the cores: compare the columns "
+        "of one run, not runs)."
         % ("examples/data/digits_cnn.pt (float32 CNN)", args.points, torch.__version__,
-           platform.processor() or platform.machine(), datetime.date.today().isoformat()),
+           platform.processor() or platform.machine(), datetime.date.today().isoformat(),
+           os.getloadavg()[0]),
         "Command: `%s --points %d`. Milliseconds per (point, σ); Monte Carlo: 10⁴ samples, "
         "PyTorch in batches of %d." % (COMMAND, args.points, args.mc_batch),
         "",
