@@ -10,7 +10,8 @@ examples/digits_data.hpp), at σ ∈ {0.05, 0.1, 0.2, 0.4}, one thread on both s
 
   probust     probust-cli estimate --model digits_cnn.pt --input-shape 1,8,8 --threads 1
               --estimators taylor,monte_carlo (abs_tol 1e-4; 10⁴ samples in batches of 256);
-              time per (point, σ) = the rows' `seconds` (the estimate call alone);
+              time per (point, σ) = the rows' `seconds` (the estimate call alone); one
+              probust-cli run per σ, just before the PyTorch side's σ;
   paper       Taylor: torch.autograd.functional.jacobian of the eager network + scipy's
               multivariate_normal.cdf at abseps = releps = 1e-4 with jitter 1e-5
               (pytorch_anchor.taylor_paper, the recipe of Han, Srinivas & Lakkaraju,
@@ -89,23 +90,22 @@ def timed(fn):
     return value, time.perf_counter() - start
 
 
-def run_probust(cli, model_file, points):
-    """{(sigma, point index): {estimator: row}} from probust-cli on these points."""
+def run_probust(cli, model_file, points, sigma):
+    """{point index: {estimator: row}} from probust-cli on these points at one σ."""
     with tempfile.TemporaryDirectory() as tmp:
         inputs = os.path.join(tmp, "points.csv")
         np.savetxt(inputs, points, delimiter=",", fmt="%.17g")
         out = os.path.join(tmp, "rows.csv")
         subprocess.run([cli, "estimate", "--model", model_file, "--input-shape", "1,8,8",
                         "--inputs", inputs, "--estimators", "taylor,monte_carlo",
-                        "--sigmas", ",".join(SIGMAS), "--samples", str(SAMPLES),
+                        "--sigma", sigma, "--samples", str(SAMPLES),
                         "--threads", "1", "--no-progress", "--output", out], check=True)
         rows = {}
         with open(out) as f:
             for row in csv.DictReader(f):
                 if row["status"] != "ok":
                     sys.exit("torch_pipeline.py: probust row not ok: %s" % row)
-                key = (float(row["sigma"]), int(row["point_id"]))
-                rows.setdefault(key, {})[row["estimator"]] = row
+                rows.setdefault(int(row["point_id"]), {})[row["estimator"]] = row
         return rows
 
 
@@ -125,9 +125,6 @@ def main():
     model_file = os.path.join(DATA, "digits_cnn.pt")
     pixels, _ = load_digits()
     points = pixels[test_rows()[:args.points]]
-    print("probust-cli ...", file=sys.stderr, flush=True)
-    ours = run_probust(args.cli, model_file, points)
-
     net = make_network()
     net.load_state_dict(torch.jit.load(model_file).state_dict())
     model = Flat(net.eval())
@@ -137,11 +134,14 @@ def main():
     totals = {"taylor": [0.0, 0.0], "mc": [0.0, 0.0]}
     for sigma_text in SIGMAS:
         sigma = float(sigma_text)
-        print("PyTorch, sigma %s ..." % sigma_text, file=sys.stderr, flush=True)
+        # One σ at a time on each side, so that both see about the same machine load.
+        print("sigma %s: probust-cli ..." % sigma_text, file=sys.stderr, flush=True)
+        ours = run_probust(args.cli, model_file, points, sigma_text)
+        print("sigma %s: PyTorch ..." % sigma_text, file=sys.stderr, flush=True)
         t_ours = t_paper = mc_ours = mc_torch = 0.0
         max_dp, inside = 0.0, 0
         for i, x in enumerate(xs):
-            row = ours[(sigma, i)]
+            row = ours[i]
             p_paper, dt = timed(lambda: taylor_paper(model, x, sigma))
             t_paper += dt
             t_ours += float(row["taylor"]["seconds"])

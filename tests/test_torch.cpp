@@ -228,6 +228,15 @@ TEST_CASE("torch_model: bad input throws probust::invalid_argument naming it", "
   });
   CHECK(contains(e, "half.pt has parameters of dtype Half"));
 
+  // Logits that autograd cannot differentiate with respect to the input.
+  const probust::torch_model constant(
+      script_module(w, b, "def forward(self, x):\n    return self.bias.expand(x.size(0), 4)\n",
+                    torch::kFloat64),
+      {6}, {}, "constant.pt");
+  e = error_of([&] { constant.jacobian(Eigen::VectorXd::Zero(6)); });
+  CHECK(contains(e, "probust::torch_model::jacobian: the logits of constant.pt are not "
+                    "connected to its input"));
+
   // NaN logits: f(x) = sqrt(x) is NaN where x < 0.
   const probust::torch_model root(
       script_module(w, b, "def forward(self, x):\n    return x.sqrt()\n", torch::kFloat64), {6},

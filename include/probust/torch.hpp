@@ -154,7 +154,21 @@ class torch_model {
     vector_type logits(k_);  // the diagonal: f_i(x_i) = f_i(x)
     copy_out(out.diagonal(), logits.data());
     check_finite(logits.data(), 1, 0);
-    const torch::Tensor grad = torch::autograd::grad({out.diagonal().sum()}, {copies})[0];
+    if (!out.requires_grad()) {  // a zero Jacobian here would be silently wrong
+      detail::throw_invalid_argument(
+          "probust::torch_model::jacobian",
+          "the logits of " + name_ + " are not connected to its input in the autograd graph "
+                                     "(computed under no_grad, detached, or constant)");
+    }
+    torch::Tensor grad;
+    try {
+      grad = torch::autograd::grad({out.diagonal().sum()}, {copies}, {}, c10::nullopt, false,
+                                   /*allow_unused=*/true)[0];
+    } catch (const std::exception& e) {  // e.g. an output detached from the input
+      detail::throw_invalid_argument("probust::torch_model::jacobian",
+                                     "cannot differentiate " + name_ + ": " + first_line(e.what()));
+    }
+    if (!grad.defined()) grad = torch::zeros_like(copies);  // logits that ignore the input
     // grad is K × (input_shape): row-major K × d, the transpose of a column-major d × K.
     matrix_type gradient_columns(d_, k_);
     copy_out(grad, gradient_columns.data());
