@@ -9,7 +9,8 @@
      same files (singular R for the rank-deficient cases), unless --no-mvtnorm;
   5. prints a markdown table per family: median / p95 time and median points of each,
      the Taylor mean time per (point, sigma), and whether the two agree within their
-     reported errors (|p - p_mvtnorm| <= err + err_mvtnorm).
+     reported errors (|p - p_mvtnorm| <= err + err_mvtnorm); BUILD/hard/cases/probust.tsv and
+     mvtnorm.tsv keep the values per case.
 
   /usr/bin/python3 benchmarks/hard_cases.py [--build DIR] [--tol 1e-4] [--points 25]
                                             [--no-mvtnorm] [--jobs 2]
@@ -38,7 +39,7 @@ for (i in seq_len(nrow(cases))) {
   alg <- GenzBretz(abseps = tol, releps = 0, maxpts = maxpts)
   set.seed(1)
   t <- system.time(p <- pmvnorm(upper = b, corr = R, algorithm = alg))[["elapsed"]]
-  cat(nm, format(p[1], digits = 17), attr(p, "error"), t, "\n", sep = "\t")
+  cat(nm, format(p[1], digits = 17), attr(p, "error"), paste0(t, "\n"), sep = "\t")
   flush(stdout())
 }
 """
@@ -104,6 +105,8 @@ def main():
             f.write(R_SCRIPT)
         proc = subprocess.run(["Rscript", "--vanilla", script, case_dir, repr(args.tol)],
                               check=True, stdout=subprocess.PIPE, text=True)
+        with open(os.path.join(case_dir, "mvtnorm.tsv"), "w") as f:
+            f.write("name\tvalue\terror\ttime_s\n" + proc.stdout)
         for line in proc.stdout.splitlines():
             parts = line.split("\t")
             if len(parts) >= 4:
