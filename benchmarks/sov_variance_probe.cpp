@@ -11,7 +11,9 @@
 ///   antithetic the engine's factor on n/2 pairs (u, 1 − u) (same number of evaluations);
 ///   mc         the engine's factor on plain Monte-Carlo points (QMC's gain = mc / engine);
 ///   sobol_d    Sobol' in the first d = dimension/2 coordinates only, Monte Carlo in the
-///              rest (close to `engine` when the error lives in the leading coordinates).
+///              rest (close to `engine` when the error lives in the leading coordinates);
+///   rate       the engine's observed convergence rate r, spread ∝ n^(−r), from 2^12 and
+///              2^14 points (1/2 for Monte Carlo, up to ~1 for smooth integrands).
 ///
 ///   sov_variance_probe DIR NAME...
 
@@ -78,11 +80,10 @@ std::vector<int> residual_order(const Eigen::MatrixXd& r, bool largest) {
 
 enum class points { sobol, antithetic, monte_carlo, sobol_half };
 
-double spread(const ordered_factor& f, points kind) {
+double spread(const ordered_factor& f, points kind, std::uint64_t n = 1u << 14) {
   probust::detail::sov_integrand integrand(f);
   const int dim = integrand.dimension();
   constexpr int randomizations = 16;
-  constexpr std::uint64_t n = 1u << 14;
   constexpr int block = probust::detail::sov_integrand::block;
   std::vector<double> estimates;
   Eigen::MatrixXd u(dim, block);
@@ -122,8 +123,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string dir = argv[1];
-  std::printf("| case | engine | largest | smallest | antithetic | mc | sobol_d |\n"
-              "|---|---|---|---|---|---|---|\n");
+  std::printf("| case | engine | largest | smallest | antithetic | mc | sobol_d | rate |\n"
+              "|---|---|---|---|---|---|---|---|\n");
   for (int a = 2; a < argc; ++a) {
     const std::string name = argv[a];
     std::ifstream bf(dir + "/" + name + ".b.txt"), rf(dir + "/" + name + ".R.txt");
@@ -147,12 +148,13 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "sov_variance_probe: %s is rank-deficient, skipped\n", name.c_str());
       continue;
     }
-    std::printf("| %s | %.2e | %.2e | %.2e | %.2e | %.2e | %.2e |\n", name.c_str(),
-                spread(engine, points::sobol),
+    const double at_n = spread(engine, points::sobol);
+    const double rate = std::log(spread(engine, points::sobol, 1u << 12) / at_n) / std::log(4.0);
+    std::printf("| %s | %.2e | %.2e | %.2e | %.2e | %.2e | %.2e | %.2f |\n", name.c_str(), at_n,
                 spread(factor_in_order(r, b, residual_order(r, true)), points::sobol),
                 spread(factor_in_order(r, b, residual_order(r, false)), points::sobol),
                 spread(engine, points::antithetic), spread(engine, points::monte_carlo),
-                spread(engine, points::sobol_half));
+                spread(engine, points::sobol_half), rate);
     std::fflush(stdout);
   }
   return 0;
