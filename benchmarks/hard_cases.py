@@ -133,8 +133,8 @@ def main():
         agree = sum(1 for c in rows if c["name"] in mvt and
                     abs(float(c["value"]) - mvt[c["name"]][0])
                     <= float(c["reported_err"]) + mvt[c["name"]][1])
-        mcol = (f"{ms(statistics.median(x[2] for x in m))} / {ms(percentile([x[2] for x in m], 0.95))}"
-                if m else "–")
+        mt = [x[2] for x in m]
+        mcol = f"{ms(statistics.median(mt))} / {ms(percentile(mt, 0.95))}" if m else "–"
         name = fam + (" (integrated)" if fam == "taylor" else "")
         print(f"| {name} | {rows[0]['k']} | {rows[0]['rank']} | {len(rows)} | {lam:.2g} | "
               f"{ms(statistics.median(t))} / {ms(percentile(t, 0.95))} | "
