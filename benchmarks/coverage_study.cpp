@@ -140,8 +140,8 @@ std::vector<problem> make_problems(int count) {
       Eigen::VectorXd l(k);
       const bool ill = pr.family == "one_factor_ill";
       for (int i = 0; i < k; ++i) {
-        l(i) = ill ? (unif(rng) < 0.5 ? -1.0 : 1.0) * (0.95 + 0.049 * unif(rng))
-                   : 0.3 + 0.6 * unif(rng);
+        const double sign = ill && unif(rng) < 0.5 ? -1.0 : 1.0;  // the sign is drawn first
+        l(i) = ill ? sign * (0.95 + 0.049 * unif(rng)) : 0.3 + 0.6 * unif(rng);
       }
       pr.covariance = one_factor_covariance(l);
       const probust_test::one_factor model{l};
