@@ -41,7 +41,9 @@ struct mvn_options {
   /// Number of independent randomizations of the quasi-Monte-Carlo point set, ≥ 2; the
   /// error estimate is 3 standard errors of their mean (Student-t coverage above 97% for 8).
   int randomizations = 8;
-  /// Points per randomization in the first round (grown until converged), ≥ 1.
+  /// Points per randomization in the first round, ≥ 1. Later rounds grow as the observed
+  /// error predicts; the first round never counts as converged (its error estimate has no
+  /// previous round to check it against).
   std::uint64_t initial_points = 64;
   /// Seed of the randomization; fixed by default so results are bit-reproducible.
   std::uint64_t seed = default_seed;

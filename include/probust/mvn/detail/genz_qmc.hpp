@@ -396,8 +396,9 @@ inline qmc_estimate integrate_randomized(sov_integrand& integrand, double log_sc
     // an error estimate from 8 randomizations is noisy, and stopping at the first round
     // whose estimate happens to be low would cover the truth less often than claimed;
     // randomized QMC errors rarely fall faster than 1/n.
+    const bool first_round = previous_points == 0;
     const double previous_scaled =
-        previous_points > 0 && std::isfinite(out.error)
+        !first_round && std::isfinite(out.error)
             ? out.error * static_cast<double>(previous_points) / n
             : 0.0;
     out.error = std::max(3.0 * std::sqrt(var), previous_scaled);
@@ -406,8 +407,11 @@ inline qmc_estimate integrate_randomized(sov_integrand& integrand, double log_sc
     if (mean == 0.0) out.error = std::numeric_limits<double>::infinity();
     previous_points = done;
     out.points = done * static_cast<std::uint64_t>(m);
+    // Never converged on the first round: its error estimate has no floor yet, and on the
+    // coverage study (benchmarks/coverage_study.cpp) stopping there gave 97.2% coverage at
+    // abs_tol 1e-3 (bands exceeded up to 6.8×) against 99.8% with a second round.
     const double tol = qmc_tolerance(mean, out.error, abs_tol, opt);
-    out.converged = out.error <= tol;
+    out.converged = !first_round && out.error <= tol;
     if (out.converged || done >= budget) break;
     // Next size from the observed error, assuming error ∝ n^(−3/4) (randomized Sobol' on
     // these integrands converges like n^(−0.7…−1)), with 10% to spare; at least one more
