@@ -45,6 +45,7 @@ const char* method_name(probust::mvn_method m) {
     case probust::mvn_method::bivariate: return "bivariate";
     case probust::mvn_method::trivariate: return "trivariate";
     case probust::mvn_method::genz_qmc: return "genz_qmc";
+    case probust::mvn_method::minimax_tilting: return "minimax_tilting";
     case probust::mvn_method::bound: return "bound";
     case probust::mvn_method::rare_event: return "rare_event";
   }

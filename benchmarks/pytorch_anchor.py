@@ -32,13 +32,14 @@ from readme_section import publish
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "examples", "python"))
+from digits_split import test_rows  # noqa: E402  (the split of examples/digits_data.hpp)
+
 DATA = os.path.join(ROOT, "examples", "data")
 COMMAND = "/usr/bin/python3 benchmarks/pytorch_anchor.py"
 NETWORKS = [("relu 64-128-64-10", "digits_relu_64_128_64_10.model"),
             ("tanh 64-64-10", "digits_tanh_64_64_10.model")]
 SIGMAS = [0.05, 0.1, 0.2, 0.4]
-DEFAULT_SEED = 0x5EED20240A11C0DE  # probust::default_seed
-MASK = (1 << 64) - 1
 
 try:
     import numpy as np
@@ -47,37 +48,6 @@ try:
 except ImportError as exc:  # pragma: no cover
     sys.exit("pytorch_anchor.py: needs python3-torch and python3-scipy (%s); run it with "
              "/usr/bin/python3 after apt-get install python3-torch python3-scipy" % exc)
-
-
-def test_rows(n_images=1797, test_size=450, seed=DEFAULT_SEED):
-    """The sorted test rows of split_digits (examples/digits_data.hpp): a Fisher-Yates
-    permutation drawn with probust's xoshiro256** seeded by splitmix64, first test_size."""
-    def mix64(z):
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-        return z ^ (z >> 31)
-
-    def rotl(x, k):
-        return ((x << k) | (x >> (64 - k))) & MASK
-
-    s = [mix64((seed + 0x9E3779B97F4A7C15 * (i + 1)) & MASK) for i in range(4)]
-
-    def uniform_open01():
-        result = (rotl((s[1] * 5) & MASK, 7) * 9) & MASK
-        t = (s[1] << 17) & MASK
-        s[2] ^= s[0]
-        s[3] ^= s[1]
-        s[1] ^= s[2]
-        s[0] ^= s[3]
-        s[2] ^= t
-        s[3] = rotl(s[3], 45)
-        return ((result >> 12) + 0.5) * 2.0 ** -52
-
-    order = list(range(n_images))
-    for i in range(n_images - 1, 0, -1):
-        j = min(int(uniform_open01() * (i + 1)), i)
-        order[i], order[j] = order[j], order[i]
-    return sorted(order[:test_size])
 
 
 def load_model(path):

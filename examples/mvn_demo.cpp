@@ -25,6 +25,7 @@ const char* method_name(probust::mvn_method m) {
     case probust::mvn_method::bivariate: return "Genz BVN";
     case probust::mvn_method::trivariate: return "Genz TVN";
     case probust::mvn_method::genz_qmc: return "Genz SOV + Sobol'";
+    case probust::mvn_method::minimax_tilting: return "SOV + minimax tilting";
     case probust::mvn_method::bound: return "bound";
     case probust::mvn_method::rare_event: return "rare-event IS";
   }

@@ -6,6 +6,7 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <boost/math/distributions/normal.hpp>
+#include <boost/math/quadrature/gauss.hpp>
 #include <boost/math/quadrature/gauss_kronrod.hpp>
 #include <cmath>
 #include <limits>
@@ -126,6 +127,52 @@ inline double polygon_probability(const Eigen::MatrixXd& g, const Eigen::VectorX
         radial, cuts[c], cuts[c + 1], 10, 1e-14, &err);
   }
   return total / (2.0 * M_PI);
+}
+
+/// log P(X_i ≤ b, i = 1..k) for the stationary Gaussian AR(1) chain with unit variance and
+/// lag-one correlation ρ (R_ij = ρ^|i−j|), by its Markov recursion
+///   g_1 = φ,  g_{i+1}(y) = ∫_{−∞}^b g_i(x) φ((y − ρx)/s)/s dx  (s = √(1 − ρ²)),  P = ∫_{−∞}^b g_k,
+/// discretized (Nyström) with 20-point Gauss–Legendre panels of width s/2 on
+/// [min(b, 0) − 12, b]; g is renormalized at each step and its log scale accumulated.
+inline double ar1_log_cdf(int k, double rho, double b) {
+  using rule = boost::math::quadrature::gauss<double, 20>;
+  const double s = std::sqrt(1.0 - rho * rho);
+  const double lo = std::min(b, 0.0) - 12.0;
+  const int panels = static_cast<int>(std::ceil((b - lo) / (0.5 * s)));
+  const double width = (b - lo) / panels;
+  std::vector<double> node, weight;
+  for (int q = 0; q < panels; ++q) {
+    const double mid = lo + (q + 0.5) * width;
+    for (std::size_t i = 0; i < rule::abscissa().size(); ++i) {
+      const double x = rule::abscissa()[i], w = rule::weights()[i];
+      for (double sign : {-1.0, 1.0}) {
+        if (x == 0.0 && sign < 0) continue;
+        node.push_back(mid + sign * x * 0.5 * width);
+        weight.push_back(w * 0.5 * width);
+      }
+    }
+  }
+  const auto n = static_cast<Eigen::Index>(node.size());
+  Eigen::MatrixXd kernel(n, n);  // kernel(y, x) = φ((y − ρx)/s)/s · weight(x)
+  Eigen::VectorXd g(n);
+  for (Eigen::Index y = 0; y < n; ++y) {
+    const double ny = node[static_cast<std::size_t>(y)];
+    g(y) = std::exp(-0.5 * ny * ny) / std::sqrt(2.0 * M_PI);
+    for (Eigen::Index x = 0; x < n; ++x) {
+      const double z = (ny - rho * node[static_cast<std::size_t>(x)]) / s;
+      kernel(y, x) = std::exp(-0.5 * z * z) / (s * std::sqrt(2.0 * M_PI)) *
+                     weight[static_cast<std::size_t>(x)];
+    }
+  }
+  double log_scale = 0.0;
+  for (int i = 1; i < k; ++i) {
+    g = (kernel * g).eval();
+    const double top = g.maxCoeff();
+    g /= top;
+    log_scale += std::log(top);
+  }
+  const Eigen::Map<const Eigen::VectorXd> w(weight.data(), n);
+  return log_scale + std::log(w.dot(g));
 }
 
 }  // namespace probust_test

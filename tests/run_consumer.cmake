@@ -3,6 +3,7 @@
 #   CONSUMER_MODE=find_package  build CONSUMER_SOURCE_DIR (examples/cmake_project) against
 #                               that prefix, run it
 #   CONSUMER_MODE=subdirectory  build it with add_subdirectory(PROBUST_SOURCE_DIR), run it
+#   CONSUMER_TORCH=ON           also build and run its torch_check (probust::torch)
 cmake_minimum_required(VERSION 3.15)
 
 function(run)
@@ -36,7 +37,10 @@ set(_configure
   "-DCMAKE_BUILD_TYPE=${CONSUMER_BUILD_TYPE}"
   "-DPROBUST_CONSUMER_MODE=${CONSUMER_MODE}"
   "-DPROBUST_VERSION_REQUIRED=${PROBUST_VERSION_REQUIRED}")
-foreach(_dep Eigen3 Boost)
+if(CONSUMER_TORCH)
+  list(APPEND _configure -DPROBUST_CONSUMER_TORCH=ON)
+endif()
+foreach(_dep Eigen3 Boost Torch)
   if(CONSUMER_${_dep}_DIR AND NOT CONSUMER_${_dep}_DIR MATCHES "NOTFOUND$")
     list(APPEND _configure "-D${_dep}_DIR=${CONSUMER_${_dep}_DIR}")
   endif()
@@ -68,3 +72,13 @@ if(NOT _exe)
   message(FATAL_ERROR "robustness_check executable not found in ${CONSUMER_BINARY_DIR}")
 endif()
 run("${_exe}")
+
+if(CONSUMER_TORCH)
+  find_program(_torch_exe torch_check
+    PATHS "${CONSUMER_BINARY_DIR}" "${CONSUMER_BINARY_DIR}/${CONSUMER_BUILD_TYPE}"
+    NO_DEFAULT_PATH)
+  if(NOT _torch_exe)
+    message(FATAL_ERROR "torch_check executable not found in ${CONSUMER_BINARY_DIR}")
+  endif()
+  run("${_torch_exe}")
+endif()

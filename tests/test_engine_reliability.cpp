@@ -10,7 +10,14 @@
 
 #include "catch_shim.hpp"
 #include "probust/mvn/cdf.hpp"
+#include "probust/estimators/control_variate.hpp"
+#include "probust/estimators/mmse.hpp"
+#include "probust/estimators/monte_carlo.hpp"
+#include "probust/estimators/mv_sigmoid.hpp"
+#include "probust/estimators/taylor.hpp"
+#include "probust/models/affine.hpp"
 #include "probust/mvn/polytope.hpp"
+#include "probust/noise.hpp"
 #include "probust/random.hpp"
 #include "test_support.hpp"
 
@@ -319,6 +326,11 @@ TEST_CASE("every option out of range is rejected with its name", "[reliability][
     o.randomizations = bad;
     rejected(o, "randomizations");
   }
+  for (const double bad : {nan, 0.0, -1.0}) {
+    mvn_options o;
+    o.max_work = bad;
+    rejected(o, "max_work");
+  }
   mvn_options o;
   o.max_points = 0;
   rejected(o, "max_points");
@@ -337,6 +349,13 @@ TEST_CASE("every option out of range is rejected with its name", "[reliability][
   check_invariants(tight);
   CHECK_FALSE(tight.converged);
   CHECK(tight.points == static_cast<std::uint64_t>(o.randomizations));
+  // The work budget: points × k × rank ≤ max_work (k = rank = 5 here: 25 per point).
+  o = {};
+  o.abs_tol = 1e-9;
+  o.max_work = 25.0 * 8 * 100;
+  const mvn_result bounded = probust::mvn_cdf(b, r5, o);
+  CHECK_FALSE(bounded.converged);
+  CHECK(bounded.points == 8 * 100);
   // The rare-event path (p near 1) takes the same options (before: an error naming
   // union_probability).
   o = {};
@@ -360,4 +379,56 @@ TEST_CASE("huge and tiny factors keep the bivariate orthant closed form",
                                      c * g);
     CHECK(r.probability == Approx(orthant).epsilon(1e-12));
   }
+}
+
+TEST_CASE("estimators under noise of scale 1e160 agree with the orthant closed form",
+          "[reliability][scale][estimators]") {
+  // An affine model with 3 classes: the margins g = (w_t − w_i)·x + (c_t − c_i) are O(1),
+  // so under σ = 1e160 they are negligible and p = P(G z > 0) for the 2 margin rows,
+  // 1/4 + asin(ρ)/(2π) (ρ the correlation of the rows of G). Before the fix Taylor, the
+  // mv-sigmoid and the control variate gave 1 and MMSE 0, while Monte Carlo gave ≈ 0.35.
+  Eigen::MatrixXd w(3, 4);
+  w << 1.0, 0.5, -0.3, 0.2, -0.7, 0.4, 0.1, 0.3, 0.2, -0.2, 0.6, -0.5;
+  const Eigen::VectorXd c = Eigen::VectorXd::Zero(3);
+  const probust::affine_model<double> model(w, c);
+  const Eigen::VectorXd x = Eigen::VectorXd::LinSpaced(4, 0.5, 2.0);
+  const probust::isotropic_gaussian<> noise{1e160};
+  const Eigen::VectorXd logits = w * x;
+  Eigen::Index t = 0;
+  logits.maxCoeff(&t);
+  Eigen::MatrixXd g(2, 4);
+  for (Eigen::Index i = 0, row = 0; i < 3; ++i) {
+    if (i != t) g.row(row++) = w.row(t) - w.row(i);
+  }
+  const double rho = g.row(0).dot(g.row(1)) / (g.row(0).norm() * g.row(1).norm());
+  const double truth = 0.25 + std::asin(rho) / (2.0 * pi);
+
+  const probust::robustness_result taylor = probust::taylor_estimator<>{}.estimate(model, x, noise);
+  CHECK(taylor.probability == Approx(truth).epsilon(1e-10));
+  const probust::robustness_result mc = probust::monte_carlo_estimator<>{}.estimate(model, x, noise);
+  CHECK(mc.lower <= truth);
+  CHECK(truth <= mc.upper);
+  const probust::robustness_result cv =
+      probust::control_variate_estimator<>{}.estimate(model, x, noise);
+  CHECK(cv.lower <= truth);
+  CHECK(truth <= cv.upper);
+  // mv-sigmoid: every z_i = g_i/‖(GF)_i‖ ≈ 0, so p = 1/(1 + 2).
+  const probust::robustness_result mvs =
+      probust::taylor_mv_sigmoid_estimator<>{}.estimate(model, x, noise);
+  CHECK(mvs.probability == Approx(1.0 / 3.0).epsilon(1e-10));
+  // MMSE averages margins over draws of the noise; the same draws at σ = 1 on the problem
+  // scaled by 1e-160 (x and biases) give the same standardized problem.
+  const probust::robustness_result mmse = probust::mmse_estimator<>{}.estimate(model, x, noise);
+  const probust::affine_model<double> small(w, c * 1e-160);
+  const probust::robustness_result mmse_small = probust::mmse_estimator<>{}.estimate(
+      small, Eigen::VectorXd(x * 1e-160), probust::isotropic_gaussian<>{1.0});
+  CHECK(std::abs(mmse.probability - mmse_small.probability) <=
+        (mmse.upper - mmse.lower) + (mmse_small.upper - mmse_small.lower) + 1e-12);
+  // A scale whose G·F overflows the double range (1e3·1e307) is named, not answered.
+  const probust::affine_model<double> steep(w * 1e3, c);
+  CHECK(contains(error_of([&] {
+                   probust::taylor_estimator<>{}.estimate(steep, x,
+                                                          probust::isotropic_gaussian<>{1e307});
+                 }),
+                 "overflows the double range"));
 }

@@ -2,8 +2,9 @@
 // estimate_command.hpp — `probust-cli estimate`: the robustness of every point of a CSV
 // file under a model file, for one or more estimators and noise levels σ.
 //
-// The work is probust::run_dataset (threads, per-point random streams, error rows); this
-// file turns the command line into estimators, reads the points of this shard, runs one
+// The model is a probust model file or, with --input-shape, a TorchScript file
+// (cli_model.hpp). The work is probust::run_dataset (threads, per-point random streams,
+// error rows); this file turns the command line into estimators, reads the points of this shard, runs one
 // run_dataset per (σ, estimator) and writes the rows in the documented order:
 //
 //     for each σ in the order given:  for each point id:  for each estimator in the order given
@@ -13,14 +14,12 @@
 
 #include <Eigen/Dense>
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <functional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #if defined(_WIN32)
@@ -37,10 +36,10 @@
 #include <probust/estimators/mv_sigmoid.hpp>
 #include <probust/estimators/softmax.hpp>
 #include <probust/estimators/taylor.hpp>
-#include <probust/models/model_file.hpp>
 #include <probust/noise.hpp>
 
 #include "arguments.hpp"
+#include "cli_model.hpp"
 #include "input_table.hpp"
 #include "row_files.hpp"
 
@@ -54,7 +53,12 @@ t = argmax f(x), of every point x of a CSV file under a model file, and writes o
 (sigma, point, estimator).
 
 Inputs:
-  --model FILE            probust model file (docs/model_format.md). Required.
+  --model FILE            probust model file (docs/model_format.md), or a TorchScript
+                          file with --input-shape. Required.
+  --input-shape SHAPE     the model is TorchScript (torch.jit.save), taking inputs of
+                          this shape without the batch dimension, e.g. 1,8,8; each CSV
+                          row is one input flattened in C order. Needs a probust-cli
+                          built with libtorch. Default: none (a probust model file).
   --inputs FILE           CSV file, one point per line, numbers separated by commas.
                           Required. A first line that is not all numbers is a header.
   --label-column WHERE    none | first | last: a column holding the true label (an
@@ -129,6 +133,7 @@ inline const std::vector<std::string> estimator_names = {
 /// The parsed command line of `estimate`.
 struct estimate_settings {
   std::string model;
+  std::vector<std::int64_t> input_shape;  ///< empty: a probust model file
   std::string inputs;
   input_options input;
   std::vector<std::string> estimators{"taylor"};
@@ -162,6 +167,8 @@ inline bool parse_estimate(int argc, const char* const* argv, estimate_settings&
       return false;
     } else if (option == "--model") {
       s.model = args.value(option);
+    } else if (option == "--input-shape") {
+      s.input_shape = parse_shape(option, args.value(option));
     } else if (option == "--inputs") {
       s.inputs = args.value(option);
     } else if (option == "--label-column") {
@@ -249,32 +256,21 @@ inline bool parse_estimate(int argc, const char* const* argv, estimate_settings&
   return true;
 }
 
-/// Loads the model file; errors name the file (and line).
-inline probust::dense_network<double> load_model(const std::string& path) {
-  if (!std::ifstream(path).is_open()) {
-    throw data_error("cannot open model file '" + path + "': " + std::strerror(errno));
-  }
-  try {
-    return probust::load_dense_network(path);
-  } catch (const probust::invalid_argument& e) {
-    // "probust::load_dense_network: model.txt:17: ..." → "model.txt:17: ..."
-    const std::string message = e.what();
-    const std::string prefix = "probust::load_dense_network: ";
-    throw data_error(message.compare(0, prefix.size(), prefix) == 0 ? message.substr(prefix.size())
-                                                                    : message);
-  }
-}
-
 /// One estimator bound to the model and the points: run(σ, options) = its rows.
 using estimator_run =
     std::function<std::vector<probust::dataset_row>(double, const probust::dataset_options&)>;
 
 template <class Estimator>
-estimator_run bind_estimator(const probust::dense_network<double>& model, const input_table& table,
+estimator_run bind_estimator(const cli_model& model, const input_table& table,
                              Estimator estimator) {
   return [&model, &table, estimator](double sigma, const probust::dataset_options& options) {
-    return probust::run_dataset(model, table.points, table.labels,
-                                probust::isotropic_gaussian<double>(sigma), options, estimator);
+    return std::visit(
+        [&](const auto& m) {
+          return probust::run_dataset(m, table.points, table.labels,
+                                      probust::isotropic_gaussian<double>(sigma), options,
+                                      estimator);
+        },
+        model);
   };
 }
 
@@ -292,8 +288,7 @@ Options sampling_options(const estimate_settings& s) {
 
 /// The estimator `name` with the options of the command line.
 inline estimator_run make_estimator(const std::string& name, const estimate_settings& s,
-                                    const probust::dense_network<double>& model,
-                                    const input_table& table) {
+                                    const cli_model& model, const input_table& table) {
   probust::mvn_options mvn;
   mvn.abs_tol = s.abs_tol;
   const int mmse_samples = static_cast<int>(s.mmse_samples);
@@ -415,11 +410,11 @@ inline int run_estimate(const estimate_settings& s) {
   const std::vector<input_file> inputs = {{"--inputs", s.inputs}, {"--model", s.model}};
   with_output(s.output, s.format, inputs, [&](row_output& out) {
     target = out.target();
-    const probust::dense_network<double> model = load_model(s.model);
+    const cli_model model = load_model(s.model, s.input_shape);
     const input_table table = read_inputs(s.inputs, s.input);
-    if (static_cast<std::size_t>(model.input_dimension()) != table.features) {
+    if (static_cast<std::size_t>(input_dimension(model)) != table.features) {
       throw data_error("model '" + s.model + "' expects " +
-                       std::to_string(model.input_dimension()) + " inputs but '" + s.inputs +
+                       std::to_string(input_dimension(model)) + " inputs but '" + s.inputs +
                        "' has " + std::to_string(table.features) + " feature columns" +
                        (s.input.labels == label_column::none
                             ? " (if one of them is the label, use --label-column first|last)"

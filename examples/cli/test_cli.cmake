@@ -118,7 +118,7 @@ if(CASE STREQUAL "help")
   cli(0 help)
   expect_match("${OUT}" "usage: probust-cli COMMAND" "help")
   cli(0 estimate --help)
-  foreach(option --model --inputs --label-column --header --input-scale --rows --estimators
+  foreach(option --model --input-shape --inputs --label-column --header --input-scale --rows --estimators
                  --sigma --sigmas --samples --mmse-samples --target-half-width --confidence
                  --interval --seed --abs-tol --paper-settings --threads --shard --no-progress
                  --output --format taylor mmse monte_carlo control_variate softmax
@@ -544,6 +544,35 @@ elseif(CASE STREQUAL "special_output")
   file(WRITE "${WORK_DIR}/old.csv" "old\n")
   cli(0 ${mine} --output old.csv)
   expect_csv_shape(old.csv 3)
+
+# ---------------------------------------------------------------------------------------------
+elseif(CASE STREQUAL "torchscript")
+  # The TorchScript CNN of examples/python/train_cnn.py (only with a libtorch build).
+  set(cnn --model "${DATA_DIR}/digits_cnn.pt" --inputs "${DATA_DIR}/digits.csv"
+          --label-column last --input-scale 0.0625 --no-progress)
+  set(run estimate ${cnn} --input-shape 1,8,8 --rows 0:20 --estimators taylor,monte_carlo
+          --sigma 0.1 --samples 400)
+  cli(0 ${run} --threads 1 --output one.csv)
+  expect_csv_shape(one.csv 40)
+  expect_match("${ERR}" "40 rows \\(20 points, 2 estimators, 1 sigma\\) written to one.csv; 0 with status error"
+               "closing line")
+  file(STRINGS "${WORK_DIR}/one.csv" lines)
+  list(GET lines 1 first)
+  expect_match("${first}" "^0,0,taylor,0.10000000000000001,0,[^\n]*,user,[^\n]*,ok,$"
+               "row 1 (point 0, label 0, predicted 0, autograd Jacobian)")
+  cli(0 ${run} --threads 2 --output two.csv)
+  expect_same_rows(one.csv two.csv)
+  # Errors name the file or the shape.
+  cli(2 estimate ${cnn} --sigma 0.1)
+  expect_match("${ERR}" "digits_cnn.pt' looks like a TorchScript file; give the input shape"
+               "a .pt file without --input-shape")
+  cli(1 estimate ${cnn} --input-shape 1,8,7 --sigma 0.1)
+  expect_match("${ERR}" "digits_cnn.pt does not accept an input of shape \\[1, 8, 7\\]"
+               "a shape the network rejects")
+  cli(1 estimate ${cnn} --input-shape 1,9,9 --sigma 0.1)
+  expect_match("${ERR}" "expects 81 inputs but" "a shape with more inputs than the file has")
+  cli(2 estimate ${cnn} --input-shape 1,0,8 --sigma 0.1)
+  expect_match("${ERR}" "--input-shape: must be at least 1" "a zero dimension")
 
 else()
   message(FATAL_ERROR "test_cli.cmake: unknown CASE '${CASE}'")

@@ -25,6 +25,19 @@ Then in C++:
 
     auto net = probust::load_dense_network("digits.model");   // logits = net(x)
 
+Any other nn.Module (convolutions, attention, ...): export it as TorchScript, which
+probust reads through libtorch (include/probust/torch.hpp, target probust::torch):
+
+    from export_pytorch import export_torchscript
+    export_torchscript(model, "cnn.pt", (1, 8, 8))             # torch.jit.script
+    export_torchscript(model, "cnn.pt", (1, 8, 8), "trace")    # or torch.jit.trace
+
+    /usr/bin/python3 examples/python/export_pytorch.py model.pt cnn.pt --torchscript 1,8,8
+
+    auto cnn = probust::load_torch_model("cnn.pt", {1, 8, 8});  // C++
+
+Which format to choose: docs/pytorch.md.
+
 What can be exported: an nn.Sequential (nested Sequentials are flattened) of
 
     nn.Linear                       a dense layer (bias=False gives b = 0)
@@ -63,6 +76,7 @@ supported activation. More: docs/pytorch.md.
 
 import argparse
 import math
+import os
 import sys
 
 import torch
@@ -232,6 +246,55 @@ def export(model: nn.Sequential, path):
         out.write(text)
 
 
+def export_torchscript(model: nn.Module, path, input_shape, method="script"):
+    """Writes any nn.Module as TorchScript, for probust::load_torch_model(path, input_shape)
+    (C++, include/probust/torch.hpp) and probust-cli's --input-shape.
+
+    input_shape is the shape of one sample without the batch dimension, e.g. (1, 8, 8).
+    method "script" compiles the module with torch.jit.script (keeps its control flow;
+    needs code TorchScript can compile); "trace" records the operations run on a zero
+    batch of shape (1, *input_shape) with torch.jit.trace (any module whose forward is
+    plain tensor code; branches on data are frozen to the path taken). The model is put
+    in eval mode first. The file is loaded back and must give the module's logits on a
+    random batch of 3 samples, as a (3, K) tensor; otherwise ExportError (a ValueError)
+    and the file is removed. Returns K."""
+    if method not in ("script", "trace"):
+        raise ExportError("method must be 'script' or 'trace', not %r" % (method,))
+    shape = tuple(int(n) for n in input_shape)
+    if not shape or min(shape) < 1:
+        raise ExportError("input_shape %r must be a non-empty tuple of sizes >= 1" % (shape,))
+    model = model.eval()
+    dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()),
+                 torch.float32)
+    with torch.no_grad():
+        try:
+            if method == "script":
+                saved = torch.jit.script(model)
+            else:
+                saved = torch.jit.trace(model, torch.zeros((1,) + shape, dtype=dtype))
+        except Exception as exc:  # torch.jit raises several kinds
+            raise ExportError("torch.jit.%s failed: %s%s" % (
+                method, str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+                "; try method='trace'" if method == "script" else "")) from exc
+        saved.save(path)
+        batch = torch.rand((3,) + shape, generator=torch.Generator().manual_seed(0)).to(dtype)
+        try:
+            expected = model(batch)
+            got = torch.jit.load(path)(batch)
+        except Exception as exc:  # the module rejects inputs of this shape
+            os.remove(path)
+            raise ExportError("the model fails on a batch of shape %r: %s" % (
+                (3,) + shape, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+                ) from exc
+    if not (isinstance(got, torch.Tensor) and got.dim() == 2 and got.shape[0] == 3
+            and torch.equal(got, expected)):
+        os.remove(path)
+        raise ExportError("the saved module does not return the model's (3, K) logits for a "
+                          "batch of 3 inputs of shape %r: the model must map (batch, %s) to "
+                          "(batch, K) logits" % (shape, ", ".join(map(str, shape))))
+    return int(got.shape[1])
+
+
 def _load(path):
     """torch.load of a whole pickled model, on the CPU."""
     try:
@@ -245,7 +308,12 @@ def main(argv=None):
         description="Write a PyTorch nn.Sequential, saved whole with torch.save(model, path), "
                     "as a probust model file (docs/model_format.md).")
     parser.add_argument("model", help="a file written by torch.save(model, path)")
-    parser.add_argument("output", help="the probust model file to write")
+    parser.add_argument("output", help="the probust model file (or TorchScript file) to write")
+    parser.add_argument("--torchscript", metavar="SHAPE",
+                        help="write TorchScript instead, for inputs of this shape without the "
+                             "batch dimension, e.g. 1,8,8 (any nn.Module)")
+    parser.add_argument("--trace", action="store_true",
+                        help="with --torchscript: torch.jit.trace instead of torch.jit.script")
     args = parser.parse_args(argv)
     name = "export_pytorch.py"
     try:
@@ -261,6 +329,20 @@ def main(argv=None):
               "    export_pytorch.export(model, '%s')"
               % (name, args.model, args.model, args.output), file=sys.stderr)
         return 2
+    if args.torchscript is not None:
+        try:
+            shape = tuple(int(n) for n in args.torchscript.split(","))
+            k = export_torchscript(model, args.output, shape,
+                                   "trace" if args.trace else "script")
+        except ValueError as exc:  # ExportError, or a malformed SHAPE
+            print("%s: %s: %s" % (name, args.model, exc), file=sys.stderr)
+            return 2
+        except OSError as exc:
+            print("%s: cannot write '%s': %s" % (name, args.output, exc), file=sys.stderr)
+            return 1
+        print("%s: wrote %s (TorchScript, input shape %s, %d logits)"
+              % (name, args.output, args.torchscript, k))
+        return 0
     try:
         text = model_text(model)
     except ExportError as exc:

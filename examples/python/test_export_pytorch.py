@@ -218,6 +218,50 @@ def test_rejections():
     print("ok   %d unsupported models refused with the module named" % len(cases))
 
 
+def test_torchscript(tmp):
+    """export_torchscript (script and trace) and --torchscript: the file reloads to the
+    model's logits; a model that does not return (batch, K) logits is refused."""
+    torch.manual_seed(3)
+    cnn = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Flatten(), nn.Linear(64, 5)).double()
+    batch = torch.rand(4, 1, 8, 8, dtype=torch.float64)
+    for method in ("script", "trace"):
+        path = os.path.join(tmp, "cnn_%s.pt" % method)
+        k = export_pytorch.export_torchscript(cnn, path, (1, 8, 8), method)
+        with torch.no_grad():
+            same = torch.equal(torch.jit.load(path)(batch), cnn(batch))
+        check(k == 5 and same, "export_torchscript(%s): K = %d, reloaded logits equal: %s"
+              % (method, k, same))
+
+    class Total(nn.Module):  # one number per batch, not (batch, K) logits
+        def forward(self, x):
+            return x.sum()
+
+    path = os.path.join(tmp, "total.pt")
+    try:
+        export_pytorch.export_torchscript(Total(), path, (3,))
+        check(False, "a module returning a scalar was exported as TorchScript")
+    except export_pytorch.ExportError as exc:
+        check("(batch, K) logits" in str(exc) and not os.path.exists(path),
+              "unexpected refusal or leftover file: %s" % exc)
+
+    whole = os.path.join(tmp, "whole_cnn.pt")
+    torch.save(cnn, whole)
+    out = os.path.join(tmp, "cli_cnn.pt")
+    done = subprocess.run([sys.executable, os.path.join(HERE, "export_pytorch.py"), whole, out,
+                           "--torchscript", "1,8,8", "--trace"], capture_output=True, text=True)
+    with torch.no_grad():
+        same = done.returncode == 0 and torch.equal(torch.jit.load(out)(batch), cnn(batch))
+    check(same and "5 logits" in done.stdout,
+          "--torchscript --trace failed (%d): %s" % (done.returncode, done.stderr))
+    done = subprocess.run([sys.executable, os.path.join(HERE, "export_pytorch.py"), whole, out,
+                           "--torchscript", "1,8"], capture_output=True, text=True)
+    check(done.returncode == 2 and "fails on a batch of shape (3, 1, 8)" in done.stderr
+          and not os.path.exists(out),
+          "--torchscript with a wrong shape: exit %d, %s" % (done.returncode, done.stderr))
+    print("ok   TorchScript export (script, trace, command line, refusal)")
+
+
 def main():
     if len(sys.argv) != 2 or not os.path.isfile(sys.argv[1]):
         print("usage: test_export_pytorch.py PATH/TO/print_logits", file=sys.stderr)
@@ -230,6 +274,7 @@ def main():
         test_exact_weights(tool, tmp)
         test_command_line(tmp)
         test_rejections()
+        test_torchscript(tmp)
     print("%s in %.1f s" % ("FAILED (%d checks)" % len(failures) if failures else "passed",
                             time.time() - start))
     return 1 if failures else 0

@@ -33,11 +33,7 @@ mvn_result polytope_probability(const Eigen::MatrixBase<DerivedA>& a,
   Eigen::MatrixXd ad = a.template cast<double>();
   Eigen::VectorXd bd = b.template cast<double>();
   Eigen::MatrixXd sd = covariance.template cast<double>();
-  const double beta = sd.size() > 0 ? sd.cwiseAbs().maxCoeff() : 0.0;
-  if (beta > 0.0) {
-    sd /= beta;
-    bd /= std::sqrt(beta);
-  }
+  bd /= std::sqrt(detail::divide_by_largest(sd));
   detail::scale_rows_by_largest(ad, bd);
   const Eigen::MatrixXd sigma = ad * sd * ad.transpose();
   return detail::one_sided_probability(sigma, bd, opt, fn, "A covariance Aᵀ");
@@ -61,11 +57,7 @@ mvn_result polytope_probability_from_factor(const Eigen::MatrixBase<DerivedA>& a
   Eigen::MatrixXd ad = a.template cast<double>();
   Eigen::VectorXd bd = b.template cast<double>();
   Eigen::MatrixXd fd = factor.template cast<double>();
-  const double phi = fd.size() > 0 ? fd.cwiseAbs().maxCoeff() : 0.0;
-  if (phi > 0.0) {
-    fd /= phi;
-    bd /= phi;
-  }
+  bd /= detail::divide_by_largest(fd);
   detail::scale_rows_by_largest(ad, bd);
   return detail::factor_probability(ad * fd, bd, opt, fn, "A factor");
 }

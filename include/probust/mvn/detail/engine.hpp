@@ -4,7 +4,8 @@
 /// P(a ≤ X ≤ b), X ~ N(0, Σ), removes constraints that are vacuous or deterministic,
 /// and dispatches on the number k of remaining constraints:
 ///   k ≤ 3  closed forms (erfc, Genz's BVN and TVN), inclusion–exclusion for rectangles;
-///   k ≥ 4  Genz separation of variables on randomized Sobol' points (genz_qmc.hpp);
+///   k ≥ 4  Genz separation of variables on randomized Sobol' points (genz_qmc.hpp),
+///          exponentially tilted when p is small (minimax_tilting.hpp);
 /// and, when the union bound μ = Σ P(X_i ∉ [a_i, b_i]) is small, computes 1 − p itself —
 /// pinned between Bonferroni–Hunter bounds when they nearly meet, else by importance
 /// sampling of the union of rare events (rare_event.hpp) — so 1 − p keeps its relative
@@ -20,6 +21,7 @@
 #include "probust/errors.hpp"
 #include "probust/mvn/bivariate.hpp"
 #include "probust/mvn/detail/genz_qmc.hpp"
+#include "probust/mvn/detail/minimax_tilting.hpp"
 #include "probust/mvn/detail/pivoted_cholesky.hpp"
 #include "probust/mvn/options.hpp"
 #include "probust/mvn/rare_event.hpp"
@@ -263,9 +265,9 @@ inline mvn_result correlated_probability(const Eigen::MatrixXd& r, const Eigen::
     out.converged = q.converged;
     return out;
   }
-  const qmc_estimate p = integrate_sov(f, opt);
+  const qmc_estimate p = integrate_small_p(f, opt);
   const double scale = std::exp(p.log_scale);
-  out.method = mvn_method::genz_qmc;
+  out.method = p.tilted ? mvn_method::minimax_tilting : mvn_method::genz_qmc;
   out.probability = std::clamp(scale * p.value, 0.0, 1.0);
   out.error = std::isinf(p.error) ? p.error : scale * p.error;  // never 0·∞
   out.complement = 1.0 - out.probability;
@@ -368,6 +370,15 @@ inline mvn_result one_sided_probability(const Eigen::MatrixXd& sigma, const Eige
   const Eigen::VectorXd lower =
       Eigen::VectorXd::Constant(b.size(), -std::numeric_limits<double>::infinity());
   return covariance_probability(sigma, lower, b, opt, function, argument, psd_by_construction);
+}
+
+/// Divides m by its largest |m_ij| and returns that number (1, and m unchanged, when m is
+/// empty or zero).
+inline double divide_by_largest(Eigen::MatrixXd& m) {
+  const double top = m.size() > 0 ? m.cwiseAbs().maxCoeff() : 0.0;
+  if (top == 0.0) return 1.0;
+  m /= top;
+  return top;
 }
 
 /// Divides each non-zero row i of m by its largest |m_ij|, and b_i by the same number
