@@ -459,12 +459,12 @@ elseif(CASE STREQUAL "concurrent_output")
         --samples 200 --output alone.csv)
   expect_same_rows(same.csv alone.csv)
 
-  # A run stopped by SIGTERM or SIGINT leaves only its partial file; an older FILE stays.
+  # A run stopped by SIGTERM or SIGINT leaves at most its partial file; an older FILE stays.
   find_program(TIMEOUT_PROGRAM timeout)
   if(TIMEOUT_PROGRAM)
     foreach(signal TERM INT)
       file(WRITE "${WORK_DIR}/stopped.csv" "old\n")
-      execute_process(COMMAND "${TIMEOUT_PROGRAM}" -s ${signal} 1 "${CLI}" estimate ${DIGITS}
+      execute_process(COMMAND "${TIMEOUT_PROGRAM}" -s ${signal} 3 "${CLI}" estimate ${DIGITS}
                               --estimators monte_carlo --sigma 0.1 --samples 100000000 --threads 1
                               --output stopped.csv
                       WORKING_DIRECTORY "${WORK_DIR}" RESULT_VARIABLE rc)
@@ -474,7 +474,7 @@ elseif(CASE STREQUAL "concurrent_output")
       expect_file(stopped.csv "old\n")
       file(GLOB partials "${WORK_DIR}/stopped.csv.partial-*")
       list(LENGTH partials n)
-      if(NOT n EQUAL 1)
+      if(n GREATER 1)  # none if the signal came before the start (a loaded machine)
         message(FATAL_ERROR "SIG${signal}: expected one partial file, found '${partials}'")
       endif()
       file(REMOVE ${partials})
