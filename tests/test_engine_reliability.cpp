@@ -24,6 +24,7 @@
 using probust::mvn_options;
 using probust::mvn_result;
 using probust_test::contains;
+using probust_test::equicorrelated;
 using probust_test::error_of;
 using probust_test::phi;
 
@@ -85,12 +86,6 @@ void check_against_monte_carlo(const mvn_result& r, const mc_estimate& mc) {
   check_invariants(r);
   CHECK(r.converged);
   CHECK(std::abs(r.probability - mc.p) <= 4.5 * mc.sd + r.error);
-}
-
-Eigen::MatrixXd equicorrelated(int k, double rho) {
-  Eigen::MatrixXd r = Eigen::MatrixXd::Constant(k, k, rho);
-  r.diagonal().setOnes();
-  return r;
 }
 
 }  // namespace

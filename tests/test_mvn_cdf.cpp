@@ -12,29 +12,18 @@
 #include "probust/mvn/cdf.hpp"
 #include "probust/mvn/polytope.hpp"
 #include "reference.hpp"
+#include "test_support.hpp"
 
 using probust::mvn_cdf;
 using probust::mvn_options;
 using probust::mvn_result;
+using probust_test::equicorrelated;
 using probust_test::one_factor;
+using probust_test::within_error;
 
 namespace {
 
 constexpr double inf = std::numeric_limits<double>::infinity();
-
-// A single randomized result at a fixed seed is checked against the truth with twice its
-// reported error (6 standard errors: a false alarm has probability below 1e-3 for 8
-// randomizations). Whether the reported error itself (3 standard errors) covers the truth
-// at its nominal rate is tested separately, over many seeds, in the coverage test below.
-bool within_error(double estimate, double truth, double error) {
-  return std::abs(estimate - truth) <= 2.0 * error;
-}
-
-Eigen::MatrixXd equicorrelated(int k, double rho) {
-  Eigen::MatrixXd r = Eigen::MatrixXd::Constant(k, k, rho);
-  r.diagonal().setOnes();
-  return r;
-}
 
 // Loadings in [lo, hi], deterministic (std::mt19937_64 is specified bit-exactly).
 Eigen::VectorXd loadings(int k, double lo, double hi, unsigned seed) {

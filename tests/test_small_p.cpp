@@ -10,21 +10,18 @@
 #include "probust/mvn/cdf.hpp"
 #include "probust/mvn/detail/minimax_tilting.hpp"
 #include "reference.hpp"
+#include "test_support.hpp"
 
 using probust::mvn_cdf;
 using probust::mvn_method;
 using probust::mvn_options;
 using probust::mvn_result;
 using probust_test::one_factor;
+using probust_test::within_error;
 
 namespace {
 
 constexpr double inf = std::numeric_limits<double>::infinity();
-
-// As in test_mvn_cdf.cpp: one result at a fixed seed against twice its reported error.
-bool within_error(double estimate, double truth, double error) {
-  return std::abs(estimate - truth) <= 2.0 * error;
-}
 
 one_factor equicorrelated(int k, double rho) {
   return {Eigen::VectorXd::Constant(k, std::sqrt(rho))};
