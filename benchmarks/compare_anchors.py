@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 
+from bench_common import build_targets, log, read_tsv
 from readme_section import write_section
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -53,29 +54,7 @@ except ImportError as exc:  # pragma: no cover
         "(or: apt-get install python3-scipy)" % (sys.executable, exc))
 
 
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
 # --------------------------------------------------------------------------- probust ----
-def find_or_build_mvn_cases(build_dir, jobs):
-    exe = os.path.join(build_dir, "benchmarks", "mvn_cases")
-    if not os.path.exists(os.path.join(build_dir, "CMakeCache.txt")):
-        log("configuring %s ..." % build_dir)
-        subprocess.run(["cmake", "-S", ROOT, "-B", build_dir, "-DPROBUST_BUILD_BENCHMARKS=ON",
-                        "-DCMAKE_BUILD_TYPE=Release"], check=True, stdout=subprocess.DEVNULL)
-    log("building mvn_cases in %s ..." % build_dir)
-    subprocess.run(["cmake", "--build", build_dir, "--target", "mvn_cases", "-j", str(jobs)],
-                   check=True, stdout=subprocess.DEVNULL)
-    return exe
-
-
-def read_tsv(path):
-    with open(path) as f:
-        header = f.readline().rstrip("\n").split("\t")
-        return [dict(zip(header, line.rstrip("\n").split("\t"))) for line in f if line.strip()]
-
-
 # --------------------------------------------------------------------------- mvtnorm ----
 R_SCRIPT = r"""
 suppressPackageStartupMessages(library(mvtnorm))
@@ -359,7 +338,8 @@ def main():
     args = ap.parse_args()
 
     started = time.monotonic()
-    exe = args.mvn_cases or find_or_build_mvn_cases(os.path.abspath(args.build_dir), args.jobs)
+    exe = args.mvn_cases or os.path.join(
+        build_targets(os.path.abspath(args.build_dir), ["mvn_cases"], args.jobs), "mvn_cases")
     case_dir = tempfile.mkdtemp(prefix="probust-anchors-")
     try:
         log("probust (mvn_cases) -> %s" % case_dir)

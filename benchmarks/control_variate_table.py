@@ -16,9 +16,8 @@ import argparse
 import datetime
 import json
 import os
-import subprocess
-import tempfile
 
+from bench_common import run_google_benchmark
 from readme_section import publish
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -47,16 +46,7 @@ def main():
         with open(args.json) as f:
             data = json.load(f)
     else:
-        subprocess.run(["cmake", "--build", args.build, "--target", "control_variate_benchmark"],
-                       check=True)
-        with tempfile.TemporaryDirectory() as tmp:
-            out = os.path.join(tmp, "out.json")
-            env = dict(os.environ, PROBUST_BENCH_POINTS=str(args.points))
-            subprocess.run([os.path.join(args.build, "benchmarks", "control_variate_benchmark"),
-                            "--benchmark_out=" + out, "--benchmark_out_format=json"],
-                           check=True, env=env)
-            with open(out) as f:
-                data = json.load(f)
+        data = run_google_benchmark(args.build, "control_variate_benchmark", args.points)
     runs = {b["name"].replace("/iterations:1", ""): b for b in data["benchmarks"]}
 
     lines = ["%s, %d test points, one core; `%s`. Mean model evaluations per point to reach "

@@ -13,11 +13,9 @@ run it on a quiet machine.
 
 import argparse
 import datetime
-import json
 import os
-import subprocess
-import tempfile
 
+from bench_common import run_google_benchmark
 from readme_section import publish
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -38,16 +36,8 @@ def main():
     parser.add_argument("--points", type=int, default=50)
     parser.add_argument("--no-readme", action="store_true")
     args = parser.parse_args()
-    subprocess.run(["cmake", "--build", args.build, "--target", "robustness_benchmark"],
-                   check=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "out.json")
-        env = dict(os.environ, PROBUST_BENCH_POINTS=str(args.points))
-        subprocess.run([os.path.join(args.build, "benchmarks", "robustness_benchmark"),
-                        "--benchmark_min_time=0.2", "--benchmark_out=" + out,
-                        "--benchmark_out_format=json"], check=True, env=env)
-        with open(out) as f:
-            data = json.load(f)
+    data = run_google_benchmark(args.build, "robustness_benchmark", args.points,
+                                ["--benchmark_min_time=0.2"])
     runs = {b["name"]: b for b in data["benchmarks"]}
 
     lines = ["%s, %d test points, one core; `%s`. Each cell: time per (point, σ) / mean "

@@ -23,6 +23,8 @@ import statistics
 import subprocess
 import sys
 
+from bench_common import build_targets, log, read_tsv
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 R_SCRIPT = r"""
@@ -45,25 +47,6 @@ for (i in seq_len(nrow(cases))) {
 """
 
 
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def build(build_dir, jobs):
-    if not os.path.exists(os.path.join(build_dir, "CMakeCache.txt")):
-        subprocess.run(["cmake", "-S", ROOT, "-B", build_dir, "-DPROBUST_BUILD_BENCHMARKS=ON",
-                        "-DPROBUST_BUILD_EXAMPLES=ON", "-DCMAKE_BUILD_TYPE=Release"],
-                       check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(["cmake", "--build", build_dir, "--target", "train_digits", "hard_cases",
-                    "-j", str(jobs)], check=True, stdout=subprocess.DEVNULL)
-
-
-def read_tsv(path):
-    with open(path) as f:
-        header = f.readline().rstrip("\n").split("\t")
-        return [dict(zip(header, line.rstrip("\n").split("\t"))) for line in f if line.strip()]
-
-
 def percentile(values, q):
     v = sorted(values)
     return v[min(len(v) - 1, int(round(q * (len(v) - 1))))]
@@ -82,7 +65,7 @@ def main():
     ap.add_argument("--no-mvtnorm", action="store_true")
     args = ap.parse_args()
 
-    build(args.build, args.jobs)
+    build_targets(args.build, ["train_digits", "hard_cases"], args.jobs, examples=True)
     hard_dir = os.path.join(args.build, "hard")
     case_dir = os.path.join(hard_dir, "cases")
     os.makedirs(case_dir, exist_ok=True)

@@ -29,33 +29,12 @@ import subprocess
 import sys
 import tempfile
 
+from bench_common import build_targets, log, read_tsv
 from readme_section import write_section
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 COMMAND = "python3 benchmarks/small_p_anchors.py"
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def build(build_dir, jobs):
-    exe = os.path.join(build_dir, "benchmarks", "small_p_cases")
-    if not os.path.exists(os.path.join(build_dir, "CMakeCache.txt")):
-        log("configuring %s ..." % build_dir)
-        subprocess.run(["cmake", "-S", ROOT, "-B", build_dir, "-DPROBUST_BUILD_BENCHMARKS=ON",
-                        "-DCMAKE_BUILD_TYPE=Release"], check=True, stdout=subprocess.DEVNULL)
-    log("building small_p_cases in %s ..." % build_dir)
-    subprocess.run(["cmake", "--build", build_dir, "--target", "small_p_cases", "-j", str(jobs)],
-                   check=True, stdout=subprocess.DEVNULL)
-    return exe
-
-
-def read_tsv(path):
-    with open(path) as f:
-        header = f.readline().rstrip("\n").split("\t")
-        return [dict(zip(header, line.rstrip("\n").split("\t"))) for line in f if line.strip()]
 
 
 R_SCRIPT = r"""
@@ -139,7 +118,8 @@ def main():
     parser.add_argument("--no-readme", action="store_true")
     args = parser.parse_args()
 
-    exe = build(args.build_dir, args.jobs)
+    exe = os.path.join(build_targets(args.build_dir, ["small_p_cases"], args.jobs),
+                       "small_p_cases")
     with tempfile.TemporaryDirectory(prefix="probust-small-p-") as case_dir:
         log("probust (small_p_cases) ...")
         subprocess.run([exe, "--out", case_dir], check=True, stdout=sys.stderr)
