@@ -44,6 +44,7 @@
 #include <probust/probust.hpp>
 
 #include "../examples/digits_data.hpp"
+#include "case_files.hpp"
 
 namespace {
 
@@ -170,15 +171,6 @@ std::vector<hard_case> taylor_cases(const std::string& model, int points) {
   return out;
 }
 
-void write_matrix(const std::string& path, const Eigen::MatrixXd& m) {
-  std::ofstream f(path);
-  f << std::setprecision(17);
-  for (Eigen::Index i = 0; i < m.rows(); ++i) {
-    for (Eigen::Index j = 0; j < m.cols(); ++j) f << (j ? " " : "") << m(i, j);
-    f << '\n';
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -262,8 +254,8 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(r.points), r.converged ? 1 : 0);
     std::fflush(stdout);
     if (!out.empty()) {
-      write_matrix(out + "/" + c.name + ".R.txt", c.r);
-      write_matrix(out + "/" + c.name + ".b.txt", c.b);
+      probust_bench::write_matrix(out + "/" + c.name + ".R.txt", c.r);
+      probust_bench::write_matrix(out + "/" + c.name + ".b.txt", c.b);
       timings << c.name << '\t' << c.family << '\t' << k << '\t' << c.rank << '\t'
               << std::setprecision(6) << eig(0) << '\t' << eig(k - 1) << '\t' << median << '\t'
               << std::setprecision(17) << r.probability << std::setprecision(6) << '\t'

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "case_files.hpp"
 #include "cases.hpp"
 #include "probust/mvn/cdf.hpp"
 
@@ -35,33 +36,6 @@ const char* kind_name(case_kind k) {
     case case_kind::one_factor: return "one_factor";
     case case_kind::low_rank: return "low_rank";
     default: return "near_one";
-  }
-}
-
-const char* method_name(probust::mvn_method m) {
-  switch (m) {
-    case probust::mvn_method::trivial: return "trivial";
-    case probust::mvn_method::univariate: return "univariate";
-    case probust::mvn_method::bivariate: return "bivariate";
-    case probust::mvn_method::trivariate: return "trivariate";
-    case probust::mvn_method::genz_qmc: return "genz_qmc";
-    case probust::mvn_method::minimax_tilting: return "minimax_tilting";
-    case probust::mvn_method::bound: return "bound";
-    case probust::mvn_method::rare_event: return "rare_event";
-  }
-  return "?";
-}
-
-void write_matrix(const std::string& path, const Eigen::MatrixXd& m) {
-  std::ofstream f(path);
-  f << std::setprecision(17);
-  for (Eigen::Index i = 0; i < m.rows(); ++i) {
-    for (Eigen::Index j = 0; j < m.cols(); ++j) f << (j ? " " : "") << m(i, j);
-    f << '\n';
-  }
-  if (!f) {
-    std::fprintf(stderr, "mvn_cases: cannot write %s\n", path.c_str());
-    std::exit(2);
   }
 }
 
@@ -107,8 +81,8 @@ int main(int argc, char** argv) {
     if (!out.empty()) {
       manifest << c.name << '\t' << kind_name(c.kind) << '\t' << c.k << '\t' << c.tol << '\t'
                << c.truth << '\n';
-      write_matrix(out + "/" + c.name + ".R.txt", c.correlation());
-      write_matrix(out + "/" + c.name + ".b.txt", c.standardized_upper());
+      probust_bench::write_matrix(out + "/" + c.name + ".R.txt", c.correlation());
+      probust_bench::write_matrix(out + "/" + c.name + ".b.txt", c.standardized_upper());
     }
 
     probust::mvn_options opt;
@@ -139,12 +113,12 @@ int main(int argc, char** argv) {
     std::printf("%-18s %5d %7.0e %12.4f %11.5g %10.2e %10.2e %9llu %4d %5zu %s\n",
                 c.name.c_str(), c.k, c.tol, 1e3 * median, value, err, reported,
                 static_cast<unsigned long long>(r.points), r.converged ? 1 : 0, n,
-                method_name(r.method));
+                probust_bench::method_name(r.method));
     std::fflush(stdout);
     if (!out.empty()) {
       timings << c.name << '\t' << median << '\t' << n << '\t' << std::setprecision(17) << value
               << std::setprecision(6) << '\t' << err << '\t' << reported << '\t' << r.points
-              << '\t' << (r.converged ? 1 : 0) << '\t' << method_name(r.method) << '\t'
+              << '\t' << (r.converged ? 1 : 0) << '\t' << probust_bench::method_name(r.method) << '\t'
               << r.dimension << '\n';
       timings.flush();
     }

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "probust/mvn/cdf.hpp"
+#include "case_files.hpp"
 #include "reference.hpp"
 
 namespace {
@@ -96,11 +97,6 @@ std::vector<std::pair<std::string, std::function<small_p_case()>>> all_cases() {
   return cases;
 }
 
-const char* method_name(probust::mvn_method m) {
-  return m == probust::mvn_method::minimax_tilting ? "minimax_tilting"
-         : m == probust::mvn_method::genz_qmc      ? "genz_qmc"
-                                                   : "other";
-}
 
 }  // namespace
 
@@ -163,7 +159,7 @@ int main(int argc, char** argv) {
                   c.name.c_str(), opt.small_p_rel_tol, median, times.size(), r.log_probability,
                   std::abs(std::expm1(r.log_probability - c.log_truth)),
                   r.log_probability_error, static_cast<unsigned long long>(r.points),
-                  r.converged ? 1 : 0, method_name(r.method));
+                  r.converged ? 1 : 0, probust_bench::method_name(r.method));
     std::fputs(line, stdout);
     std::fflush(stdout);
     if (timings.is_open()) timings << line;
