@@ -4,7 +4,9 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <boost/math/distributions/normal.hpp>
+#include <boost/random/sobol.hpp>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <vector>
 
@@ -94,6 +96,37 @@ TEST_CASE("scrambled Sobol' points stratify every coordinate and differ between 
     CHECK(std::all_of(counts[d].begin(), counts[d].end(), [](int c) { return c == 1; }));
   }
   CHECK(any_difference);
+}
+
+TEST_CASE("scrambled Sobol' points are Boost.Random's Sobol' points, linearly scrambled") {
+  // x_n = M·y_n ⊕ e with y_n the n-th Sobol' point in Gray-code order and M lower
+  // triangular with unit diagonal, so x_n ⊕ x_0 = M·y_n has the leading binary digit of
+  // y_n. boost::random::sobol_engine yields y_1, y_2, ... from its own copy of the table.
+  using table = boost::random::default_sobol_table;
+  const std::size_t dim = table::max_dimension;
+  const auto digits = [](double u) {  // u = (s + 0.5)·2^-32 exactly
+    return static_cast<std::uint32_t>(u * 4294967296.0 - 0.5);
+  };
+  const auto leading_digit = [](std::uint32_t v) {
+    int bit = -1;
+    for (; v != 0u; v >>= 1) ++bit;
+    return bit;
+  };
+  probust::detail::scrambled_sobol ours(dim, probust::stream(7, 0));
+  boost::random::sobol_engine<std::uint32_t, 32> reference(dim);
+  std::vector<double> x(dim);
+  ours.next(0, x.data(), 1);
+  std::vector<std::uint32_t> x0(dim);
+  for (std::size_t d = 0; d < dim; ++d) x0[d] = digits(x[d]);
+  long mismatches = 0;
+  for (std::uint64_t n = 1; n < 512; ++n) {
+    ours.next(n, x.data(), 1);
+    for (std::size_t d = 0; d < dim; ++d) {
+      const std::uint32_t y = reference();
+      if (leading_digit(digits(x[d]) ^ x0[d]) != leading_digit(y)) ++mismatches;
+    }
+  }
+  CHECK(mismatches == 0);
 }
 
 TEST_CASE("pivoted Cholesky reproduces the correlation and its rank") {

@@ -12,7 +12,7 @@
 /// (1988) for the direction-number recurrence). Dimensions beyond the table are filled
 /// with pseudo-random digits (plain Monte Carlo in those coordinates, still unbiased).
 
-#include <boost/random/detail/sobol_table.hpp>
+#include <boost/random/sobol.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -27,7 +27,7 @@ namespace probust::detail {
 /// the natural order over every block [0, 2^m).
 class scrambled_sobol {
  public:
-  using table = boost::random::detail::qrng_tables::sobol;
+  using table = boost::random::default_sobol_table;  // Joe–Kuo, public in Boost.Random
   static constexpr std::size_t table_dimension = table::max_dimension;
   static constexpr int bits = 32;
 
