@@ -31,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "probust/detail/boost_policy.hpp"
 #include "probust/errors.hpp"
 #include "probust/estimators/linearization.hpp"
 #include "probust/estimators/mv_sigmoid.hpp"
@@ -340,8 +341,10 @@ radius_result find_radius(Evaluator& p, const radius_options& o) {
   };
   const auto narrow = [&](double a, double b) { return b - a <= o.relative_tolerance * a; };
   std::uintmax_t iterations = o.max_evaluations - seen.size();
-  const std::pair<double, double> bracket =
-      boost::math::tools::toms748_solve(h, lo, hi, h(lo), h(hi), narrow, iterations);
+  const std::pair<double, double> bracket = call_boost("probust::robustness_radius", [&] {
+    return boost::math::tools::toms748_solve(h, lo, hi, h(lo), h(hi), narrow, iterations,
+                                             boost_policy());
+  });
   out.lower = bracket.first;
   out.upper = bracket.second;
   out.at_lower = at(out.lower);  // both ends were evaluated: no new evaluation

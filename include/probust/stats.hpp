@@ -12,6 +12,7 @@
 #include <limits>
 #include <string>
 
+#include "probust/detail/boost_policy.hpp"
 #include "probust/errors.hpp"
 
 namespace probust {
@@ -54,6 +55,15 @@ inline void check_paired_arguments(std::uint64_t gained, std::uint64_t lost, std
   check_proportion_arguments(gained, n, confidence, function);
 }
 
+/// z = Φ⁻¹(1 − tail), the upper `tail` quantile of the standard normal, by Boost.Math
+/// (errors reported for `function`).
+inline double upper_normal_quantile(double tail, const char* function) {
+  return call_boost(function, [tail] {
+    return boost::math::quantile(
+        boost::math::complement(boost::math::normal_distribution<double, boost_policy>(), tail));
+  });
+}
+
 }  // namespace detail
 
 /// The Clopper–Pearson ("exact") interval for hits successes in n trials at level
@@ -69,14 +79,18 @@ inline void check_paired_arguments(std::uint64_t gained, std::uint64_t lost, std
 /// probust::invalid_argument if n = 0, hits > n or confidence ∉ (0, 1).
 inline proportion_interval clopper_pearson_interval(std::uint64_t hits, std::uint64_t n,
                                                     double confidence = 0.95) {
-  detail::check_proportion_arguments(hits, n, confidence, "probust::clopper_pearson_interval");
+  constexpr const char* fn = "probust::clopper_pearson_interval";
+  detail::check_proportion_arguments(hits, n, confidence, fn);
   const double alpha = 1.0 - confidence;
   const double h = static_cast<double>(hits);
   const double m = static_cast<double>(n - hits);
   proportion_interval out;
-  out.lower = hits == 0 ? 0.0 : boost::math::ibeta_inv(h, m + 1.0, alpha / 2.0);
-  // The upper quantile through the complement keeps its accuracy when α/2 is tiny.
-  out.upper = hits == n ? 1.0 : boost::math::ibetac_inv(h + 1.0, m, alpha / 2.0);
+  detail::call_boost(fn, [&] {
+    const detail::boost_policy policy;
+    out.lower = hits == 0 ? 0.0 : boost::math::ibeta_inv(h, m + 1.0, alpha / 2.0, policy);
+    // The upper quantile through the complement keeps its accuracy when α/2 is tiny.
+    out.upper = hits == n ? 1.0 : boost::math::ibetac_inv(h + 1.0, m, alpha / 2.0, policy);
+  });
   return out;
 }
 
@@ -91,10 +105,10 @@ inline proportion_interval clopper_pearson_interval(std::uint64_t hits, std::uin
 /// confidence ∉ (0, 1).
 inline proportion_interval wilson_interval(std::uint64_t hits, std::uint64_t n,
                                            double confidence = 0.95) {
-  detail::check_proportion_arguments(hits, n, confidence, "probust::wilson_interval");
+  constexpr const char* fn = "probust::wilson_interval";
+  detail::check_proportion_arguments(hits, n, confidence, fn);
   const double alpha = 1.0 - confidence;
-  const double z = boost::math::quantile(
-      boost::math::complement(boost::math::normal_distribution<double>(), alpha / 2.0));
+  const double z = detail::upper_normal_quantile(alpha / 2.0, fn);
   const double nn = static_cast<double>(n);
   const double p = static_cast<double>(hits) / nn;
   const double z2 = z * z;
@@ -141,8 +155,7 @@ inline difference_interval tango_interval(std::uint64_t gained, std::uint64_t lo
                                           std::uint64_t n, double confidence) {
   constexpr const char* fn = "probust::tango_interval";
   detail::check_paired_arguments(gained, lost, n, confidence, fn);
-  const double z = boost::math::quantile(boost::math::complement(
-      boost::math::normal_distribution<double>(), (1.0 - confidence) / 2.0));
+  const double z = detail::upper_normal_quantile((1.0 - confidence) / 2.0, fn);
   const double b = static_cast<double>(gained), c = static_cast<double>(lost);
   const double nn = static_cast<double>(n);
   const auto score = [&](double delta) {
