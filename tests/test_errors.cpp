@@ -3,11 +3,16 @@
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/special_functions/beta.hpp>
 #include <cmath>
+#include <filesystem>
+#include <random>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "catch_shim.hpp"
 #include "probust/detail/boost_policy.hpp"
 #include "probust/errors.hpp"
+#include "probust/models/model_file.hpp"
 #include "probust/stats.hpp"
 
 namespace {
@@ -76,4 +81,52 @@ TEST_CASE("boost_policy computes in double to within a few ulp of long double") 
       }
     }
   }
+}
+
+TEST_CASE("error contract: a contract violation is a probust::invalid_argument") {
+  const std::string what = message_of<probust::invalid_argument>(
+      [] { probust::clopper_pearson_interval(1, 0, 0.95); });
+  INFO(what);
+  CHECK(starts_with(what, "probust::clopper_pearson_interval: "));
+  // A malformed model file is a contract violation too, not an I/O error.
+  const std::string malformed = message_of<probust::invalid_argument>([] {
+    std::istringstream in("not a model\n");
+    probust::read_dense_network(in, "garbage.txt");
+  });
+  INFO(malformed);
+  CHECK(starts_with(malformed, "probust::read_dense_network: garbage.txt:1: "));
+}
+
+TEST_CASE("error contract: a file that cannot be opened is a probust::io_error") {
+  // A directory that does not exist, under the temporary directory.
+  const std::string missing_dir =
+      (std::filesystem::temp_directory_path() /
+       ("probust_no_such_dir_" + std::to_string(std::random_device{}())))
+          .string();
+  const std::string path = missing_dir + "/model.txt";
+  const std::string load = message_of<probust::io_error>(
+      [&] { probust::load_dense_network(path); });
+  INFO(load);
+  CHECK(starts_with(load, "probust::load_dense_network: cannot open '" + path + "'"));
+
+  probust::dense_layer<double> layer;
+  layer.weights = Eigen::MatrixXd::Identity(2, 2);
+  layer.bias = Eigen::VectorXd::Zero(2);
+  const probust::dense_network<double> net(std::vector<probust::dense_layer<double>>{layer});
+  const std::string save = message_of<probust::io_error>(
+      [&] { probust::save_dense_network(net, path); });
+  INFO(save);
+  CHECK(starts_with(save, "probust::save_dense_network: cannot open '" + path + "'"));
+  // io_error is neither of the other two kinds.
+  CHECK_THROWS_AS(probust::load_dense_network(path), std::runtime_error);
+  CHECK_NOTHROW([&] {
+    try {
+      probust::load_dense_network(path);
+    } catch (const probust::invalid_argument&) {
+      FAIL("an invalid_argument");
+    } catch (const probust::numerical_error&) {
+      FAIL("a numerical_error");
+    } catch (const probust::io_error&) {
+    }
+  }());
 }

@@ -180,6 +180,16 @@ std::string error_of_load(const std::string& path) {
   return "(no exception)";
 }
 
+// The message of the probust::io_error that load_dense_network(path) throws.
+std::string io_error_of_load(const std::string& path) {
+  try {
+    probust::load_dense_network(path);
+  } catch (const probust::io_error& e) {
+    return e.what();
+  }
+  return "(no io_error)";
+}
+
 // Σ̂ = (1/N) Σ ε εᵀ of zero-mean draws matches Σ entry by entry within 4.5 standard errors,
 // se(Σ̂_ij) = √((Σ_ii Σ_jj + Σ_ij²)/N) (Gaussian fourth moments).
 template <class Noise>
@@ -658,7 +668,7 @@ TEST_CASE("malformed model files name the file, the line and the problem") {
   CHECK_THROWS_WITH(probust::read_dense_network<float>(big, "f.txt"),
                     Catch::Contains("f.txt:7: number '1e39' is out of range"));
   const temp_file missing("does_not_exist");
-  CHECK_THAT(error_of_load(missing.path),
+  CHECK_THAT(io_error_of_load(missing.path),
              Catch::StartsWith("probust::load_dense_network: cannot open '" + missing.path));
 }
 
@@ -699,7 +709,7 @@ TEST_CASE("model files: a byte order mark, a directory and a line without end",
 
   // A directory is named as such.
   const std::string dir = std::filesystem::temp_directory_path().string();
-  CHECK(error_of_load(dir) ==
+  CHECK(io_error_of_load(dir) ==
         "probust::load_dense_network: '" + dir + "' is a directory, not a model file");
 
   // 64 MiB + 1 bytes without a line end: an error at line 1, not a reader that keeps

@@ -158,7 +158,7 @@ struct rare_event_result {
 inline rare_event_result union_probability(const Eigen::MatrixXd& U, const Eigen::VectorXd& c,
                                            double rel_tol, std::uint64_t max_samples,
                                            std::uint64_t seed) {
-  constexpr const char* fn = "union_probability";
+  constexpr const char* fn = "probust::detail::union_probability";
   if (U.rows() != c.size()) {
     throw_invalid_argument(fn, "U has " + std::to_string(U.rows()) + " rows but c has " +
                                    std::to_string(c.size()) + " entries");
