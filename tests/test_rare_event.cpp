@@ -20,7 +20,7 @@
 #include <boost/math/quadrature/gauss_kronrod.hpp>
 
 #include <probust/errors.hpp>
-#include <probust/mvn/rare_event.hpp>
+#include <probust/mvn/detail/rare_event.hpp>
 #include <probust/mvn/univariate.hpp>
 #include <probust/random.hpp>
 

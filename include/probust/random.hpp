@@ -21,7 +21,6 @@
 
 #include "probust/config.hpp"
 #include "probust/detail/ziggurat_tables.hpp"
-#include "probust/mvn/univariate.hpp"
 
 namespace probust {
 namespace detail {

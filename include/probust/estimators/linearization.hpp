@@ -19,7 +19,7 @@
 
 #include "probust/errors.hpp"
 #include "probust/model.hpp"
-#include "probust/mvn/detail/validate.hpp"
+#include "probust/detail/validate.hpp"
 
 namespace probust {
 

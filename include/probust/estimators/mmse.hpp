@@ -10,7 +10,7 @@
 #include <type_traits>
 
 #include "probust/config.hpp"
-#include "probust/estimators/estimator_base.hpp"
+#include "probust/estimators/detail/estimator_base.hpp"
 #include "probust/estimators/linearization.hpp"
 #include "probust/estimators/result.hpp"
 #include "probust/estimators/taylor.hpp"

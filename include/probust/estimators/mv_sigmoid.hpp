@@ -13,7 +13,7 @@
 
 #include "probust/config.hpp"
 #include "probust/detail/math.hpp"
-#include "probust/estimators/estimator_base.hpp"
+#include "probust/estimators/detail/estimator_base.hpp"
 #include "probust/estimators/linearization.hpp"
 #include "probust/estimators/mmse.hpp"
 #include "probust/estimators/result.hpp"

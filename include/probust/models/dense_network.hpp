@@ -14,7 +14,7 @@
 
 #include "probust/detail/math.hpp"
 #include "probust/errors.hpp"
-#include "probust/mvn/detail/validate.hpp"
+#include "probust/detail/validate.hpp"
 
 namespace probust {
 

@@ -24,7 +24,7 @@
 #include "probust/mvn/detail/minimax_tilting.hpp"
 #include "probust/mvn/detail/pivoted_cholesky.hpp"
 #include "probust/mvn/options.hpp"
-#include "probust/mvn/rare_event.hpp"
+#include "probust/mvn/detail/rare_event.hpp"
 #include "probust/mvn/trivariate.hpp"
 #include "probust/mvn/univariate.hpp"
 
