@@ -134,6 +134,15 @@ struct linearized_formula<taylor_mv_sigmoid_estimator<T>> : std::true_type {
   }
 };
 
+/// detail::linearize after the checks of x (require_input).
+template <class Model, class T>
+margin_linearization<T> checked_linearize(Model& model,
+                                          const Eigen::Matrix<T, Eigen::Dynamic, 1>& x,
+                                          int target, const char* function) {
+  require_input(x, function);
+  return linearize(model, x, target, function);
+}
+
 /// p(σ) of a Taylor-type estimator: one linearization at construction, then the formula
 /// per σ (bit-identical to estimator.estimate(model, x, isotropic_gaussian<T>(σ))).
 template <class Estimator, class T>
@@ -147,7 +156,8 @@ class shared_linearization {
   template <class Model>
   shared_linearization(const Estimator& estimator, Model& model,
                        const Eigen::Matrix<T, Eigen::Dynamic, 1>& x, const char* function)
-      : estimator_(estimator), lin_(linearize(model, x, formula::target(estimator), function)) {}
+      : estimator_(estimator), lin_(checked_linearize(model, x, formula::target(estimator),
+                                                      function)) {}
 
   robustness_result operator()(double sigma) const {
     robustness_result r;

@@ -107,11 +107,11 @@ Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> margin_gradient_of(
   return grad;
 }
 
-/// linearize with the calling function's name in error messages.
+/// linearize with the calling function's name in error messages, for an x the caller has
+/// already checked (require_input).
 template <class Model, class T>
 margin_linearization<T> linearize(Model& model, const Eigen::Matrix<T, Eigen::Dynamic, 1>& x,
                                   int target, const char* function) {
-  require_input(x, function);
   margin_linearization<T> out;
   out.logits = evaluate_logits(model, x, Eigen::Index(-1), function);
   out.target = resolve_target(out.logits, target, function);
@@ -200,7 +200,9 @@ template <class Model, class T>
 margin_linearization<T> linearize(Model&& model, const Eigen::Matrix<T, Eigen::Dynamic, 1>& x,
                                   int target = -1) {
   static_assert(detail::check_model<std::remove_reference_t<Model>, T>());
-  return detail::linearize(model, x, target, "probust::linearize");
+  constexpr const char* fn = "probust::linearize";
+  detail::require_input(x, fn);
+  return detail::linearize(model, x, target, fn);
 }
 
 }  // namespace probust
