@@ -379,7 +379,7 @@ radius_result find_radius(Evaluator& p, const radius_options& o) {
 ///   its model_evaluations, which count that one linearization — the whole curve's
 ///   forward passes, not per σ.
 /// * Every other estimator is called per σ. The stochastic ones (Monte Carlo, MMSE, …)
-///   then draw from probust::stream(seed, 0) at every σ: the same standard normals z_j
+///   then draw from probust::point_engine(seed, 0) at every σ: the same standard normals z_j
 ///   scaled to ε_j = σ z_j (common random numbers), so the curve is smooth in σ rather
 ///   than jittered by independent noise — for Monte Carlo on an affine model
 ///   p̂(σ) = #{j : f(x + σ z_j) keeps t}/n is exactly non-increasing in σ. The noise of

@@ -139,6 +139,8 @@ struct difference_interval {
   double upper = 1.0;   ///< upper confidence limit
 };
 
+namespace detail {
+
 /// Tango's score interval for the paired difference Δ = P(Y = 1, C = 0) − P(Y = 0, C = 1)
 /// from n pairs with `gained` (Y = 1, C = 0) and `lost` (Y = 0, C = 1) discordant ones:
 /// the Δ₀ ∈ [−1, 1] with |Z(Δ₀)| ≤ z = Φ⁻¹(1 − α/2), where
@@ -156,9 +158,9 @@ struct difference_interval {
 /// probust::invalid_argument if n = 0, gained + lost > n or confidence ∉ (0, 1).
 inline difference_interval tango_interval(std::uint64_t gained, std::uint64_t lost,
                                           std::uint64_t n, double confidence) {
-  constexpr const char* fn = "probust::tango_interval";
-  detail::check_paired_arguments(gained, lost, n, confidence, fn);
-  const double z = detail::upper_normal_quantile((1.0 - confidence) / 2.0, fn);
+  constexpr const char* fn = "probust::detail::tango_interval";
+  check_paired_arguments(gained, lost, n, confidence, fn);
+  const double z = upper_normal_quantile((1.0 - confidence) / 2.0, fn);
   const double b = static_cast<double>(gained), c = static_cast<double>(lost);
   const double nn = static_cast<double>(n);
   const auto score = [&](double delta) {
@@ -183,15 +185,17 @@ inline difference_interval tango_interval(std::uint64_t gained, std::uint64_t lo
     const auto excess = [&](double delta) { return std::clamp(score(delta) - level, -1e10, 1e10); };
     const auto narrow = [](double a, double bb) { return bb - a <= 1e-12; };
     std::uintmax_t iterations = 200;
-    const std::pair<double, double> bracket = detail::call_boost(fn, [&] {
+    const std::pair<double, double> bracket = call_boost(fn, [&] {
       return boost::math::tools::toms748_solve(excess, lo, hi, excess(lo), excess(hi), narrow,
-                                               iterations, detail::boost_policy());
+                                               iterations, boost_policy());
     });
     return 0.5 * (bracket.first + bracket.second);
   };
   const double estimate = (b - c) / nn;
   return {crossing(z, -1.0, estimate), crossing(-z, estimate, 1.0)};
 }
+
+}  // namespace detail
 
 /// A confidence interval for Δ = P(Y = 1, C = 0) − P(Y = 0, C = 1) = E[Y] − E[C] from n
 /// paired binary observations (Y_j, C_j), of which `gained` have Y = 1, C = 0 and `lost`
@@ -212,7 +216,7 @@ inline difference_interval tango_interval(std::uint64_t gained, std::uint64_t lo
 /// is ≥ 1 − α for every joint distribution of (Y, C); for Δ ≈ 0 the width is that of a
 /// normal interval of variance r/n at level 1 − α/2. With no discordant pair and no bounds
 /// the interval is [−U, U], U = 1 − (α/4)^{1/n} ≈ ln(4/α)/n. That is `method` =
-/// clopper_pearson; `method` = wilson gives instead tango_interval (the score interval,
+/// clopper_pearson; `method` = wilson gives instead detail::tango_interval (the score interval,
 /// close to nominal coverage and up to ~2× shorter when both kinds of discordance occur)
 /// intersected with [−c₋, c₊].
 /// Throws probust::invalid_argument if n = 0, gained + lost > n, confidence ∉ (0, 1), a
@@ -233,7 +237,7 @@ inline difference_interval paired_difference_interval(std::uint64_t gained, std:
                                            std::to_string(lost_bound));
   }
   if (method == interval_method::wilson) {
-    const difference_interval score = tango_interval(gained, lost, n, confidence);
+    const difference_interval score = detail::tango_interval(gained, lost, n, confidence);
     return {std::max(score.lower, -lost_bound), std::min(score.upper, gained_bound)};
   }
   const double alpha = 1.0 - confidence;

@@ -164,7 +164,7 @@ inline constraint_split split_constraints(const Eigen::VectorXd& g, const Eigen:
 }
 
 /// The rows `rows` of m.
-inline Eigen::MatrixXd select_rows(const Eigen::MatrixXd& m, const std::vector<int>& rows) {
+inline Eigen::MatrixXd gather_rows(const Eigen::MatrixXd& m, const std::vector<int>& rows) {
   Eigen::MatrixXd out(static_cast<Eigen::Index>(rows.size()), m.cols());
   for (std::size_t i = 0; i < rows.size(); ++i) {
     out.row(static_cast<Eigen::Index>(i)) = m.row(rows[i]);
@@ -173,7 +173,7 @@ inline Eigen::MatrixXd select_rows(const Eigen::MatrixXd& m, const std::vector<i
 }
 
 /// The entries `rows` of v.
-inline Eigen::VectorXd select_entries(const Eigen::VectorXd& v, const std::vector<int>& rows) {
+inline Eigen::VectorXd gather_entries(const Eigen::VectorXd& v, const std::vector<int>& rows) {
   Eigen::VectorXd out(static_cast<Eigen::Index>(rows.size()));
   for (std::size_t i = 0; i < rows.size(); ++i) out(static_cast<Eigen::Index>(i)) = v(rows[i]);
   return out;

@@ -93,16 +93,12 @@ inline double normal_quantile_tail(double r) noexcept {
            0.59983220655588793769) * r + 1.0);
 }
 
-}  // namespace detail
-
 /// Φ⁻¹(exp(log_p)) for log_p ≤ 0, without forming p: usable when p underflows
 /// (AS 241's tail branch needs only √(−log p)).
 inline double normal_quantile_from_log(double log_p) noexcept {
   if (log_p > -2.59) return normal_quantile(std::exp(log_p));  // p > 0.075: central part
-  return detail::normal_quantile_tail(std::sqrt(-log_p));
+  return normal_quantile_tail(std::sqrt(-log_p));
 }
-
-namespace detail {
 
 /// The central part of AS 241 as a function of q = p − ½, valid for |q| ≤ 0.425.
 inline double normal_quantile_central(double q) noexcept {
@@ -132,7 +128,10 @@ inline double normal_quantile(double p) noexcept {
   return q < 0.0 ? value : -value;
 }
 
-/// out[i] = Φ⁻¹(p[i]) for i < n, the same values as normal_quantile (out may alias p). The central rational is evaluated for the whole batch without branches, so the
+namespace detail {
+
+/// out[i] = Φ⁻¹(p[i]) for i < n, the same values as normal_quantile (out may alias p).
+/// The central rational is evaluated for the whole batch without branches, so the
 /// compiler vectorizes it; the few entries in the tails (p < 0.075 or p > 0.925) are then
 /// recomputed one by one. Several times faster than n scalar calls in the QMC integrand.
 inline void normal_quantile_batch(const double* p, double* out, int n) noexcept {
@@ -216,4 +215,5 @@ inline void normal_cdf_batch(const double* x, double* out, int n) noexcept {
   }
 }
 
+}  // namespace detail
 }  // namespace probust
