@@ -199,26 +199,14 @@ inline difference_interval tango_interval(std::uint64_t gained, std::uint64_t lo
 
 /// A confidence interval for Δ = P(Y = 1, C = 0) − P(Y = 0, C = 1) = E[Y] − E[C] from n
 /// paired binary observations (Y_j, C_j), of which `gained` have Y = 1, C = 0 and `lost`
-/// have Y = 0, C = 1 (the discordant pairs of McNemar's test), guaranteed to cover. Write Δ = r(2π − 1) with
-/// r = P(Y ≠ C) and π = P(Y = 1 | Y ≠ C). With [r_L, r_U] the `method` interval of
-/// m/n (m = gained + lost) at level 1 − α_r and, given m, [π_L, π_U] that of gained/m at
-/// level 1 − α_π ([0, 1] when m = 0), α_r + α_π = α, the box r ∈ [r_L, r_U],
-/// π ∈ [π_L, π_U] holds with probability ≥ 1 − α (Bonferroni; the π interval covers
-/// conditionally on m, hence unconditionally), and Δ lies in the image of the box,
-///
-///     Δ ∈ [ (2π_L − 1)·(π_L ≥ ½ ? r_L : r_U),  (2π_U − 1)·(π_U ≥ ½ ? r_U : r_L) ],
-///
-/// intersected with [−c₋, c₊]. c₊ ≥ P(Y = 1, C = 0) and c₋ ≥ P(Y = 0, C = 1) are bounds
-/// known before sampling (1 when nothing is known; for a control variate C with known mean
-/// μ, c₊ = 1 − μ and c₋ = μ). They also set the split: α_π = α·min(c₊, c₋)/(c₊ + c₋), so
-/// when one kind of discordance is known to be rare (μ near 0 or 1) all of α goes to r and
-/// the interval is as narrow as the plain binomial one. With Clopper–Pearson the coverage
-/// is ≥ 1 − α for every joint distribution of (Y, C); for Δ ≈ 0 the width is that of a
-/// normal interval of variance r/n at level 1 − α/2. With no discordant pair and no bounds
-/// the interval is [−U, U], U = 1 − (α/4)^{1/n} ≈ ln(4/α)/n. That is `method` =
-/// clopper_pearson; `method` = wilson gives instead detail::tango_interval (the score interval,
-/// close to nominal coverage and up to ~2× shorter when both kinds of discordance occur)
-/// intersected with [−c₋, c₊].
+/// have Y = 0, C = 1 (the discordant pairs of McNemar's test), with
+/// gained_bound = c₊ ≥ P(Y = 1, C = 0) and lost_bound = c₋ ≥ P(Y = 0, C = 1) known before
+/// sampling (1 when nothing is known). `method` = clopper_pearson: a Bonferroni box on
+/// the discordance rate r = P(Y ≠ C) and π = P(Y = 1 | Y ≠ C), Δ = r(2π − 1), mapped to Δ
+/// and intersected with [−c₋, c₊]; coverage ≥ confidence for every joint distribution of
+/// (Y, C). `method` = wilson: Tango's score interval (detail::tango_interval) intersected
+/// with [−c₋, c₊]; close to nominal coverage, shorter. The construction and its
+/// properties: docs/intervals.md.
 /// Throws probust::invalid_argument if n = 0, gained + lost > n, confidence ∉ (0, 1), a
 /// bound is outside [0, 1] or both are 0, or (clopper_pearson) confidence is so close to 0
 /// or 1 that the level 1 − (α − α_π) rounds to 0 or 1 (confidence in [1e-12, 1 − 1e-12],

@@ -22,9 +22,9 @@ namespace probust {
 
 /// The rows of one estimator (`estimator`, as in dataset_row::estimator) and, unless
 /// `sigma` is NaN (the default: every σ), of one noise level σ, in their original order.
-inline std::vector<dataset_row> select_rows(const std::vector<dataset_row>& rows,
-                                            const std::string& estimator,
-                                            double sigma = std::numeric_limits<double>::quiet_NaN()) {
+inline std::vector<dataset_row> select_rows(
+    const std::vector<dataset_row>& rows, const std::string& estimator,
+    double sigma = std::numeric_limits<double>::quiet_NaN()) {
   std::vector<dataset_row> out;
   for (const dataset_row& row : rows) {
     if (row.estimator == estimator && (std::isnan(sigma) || row.sigma == sigma)) {

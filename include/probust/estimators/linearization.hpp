@@ -8,7 +8,7 @@
 ///
 /// x is robust under noise ε exactly when g(x + ε) > 0 componentwise (with the tie rule:
 /// a class i > t that ties with t loses, a class i < t that ties wins). The analytical
-/// estimators all start from (g, G) (DESIGN.md §1).
+/// estimators all start from (g, G) (docs/architecture.md, "The mathematics").
 
 #include <Eigen/Dense>
 #include <cmath>

@@ -113,8 +113,9 @@ union_bounds union_bonferroni_hunter(const Eigen::Ref<const Eigen::VectorXd>& c,
     next = -1;
     for (Eigen::Index j = 0; j < m; ++j) {
       if (in_tree[static_cast<std::size_t>(j)]) continue;
-      best[static_cast<std::size_t>(j)] = std::max(best[static_cast<std::size_t>(j)], weight(added, j));
-      if (next < 0 || best[static_cast<std::size_t>(j)] > best[static_cast<std::size_t>(next)]) next = j;
+      const auto uj = static_cast<std::size_t>(j);
+      best[uj] = std::max(best[uj], weight(added, j));
+      if (next < 0 || best[uj] > best[static_cast<std::size_t>(next)]) next = j;
     }
     if (next < 0) break;
   }
