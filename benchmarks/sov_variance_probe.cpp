@@ -90,8 +90,8 @@ double spread(const ordered_factor& f, points kind, std::uint64_t n = 1u << 14) 
   for (int s = 0; s < randomizations; ++s) {
     const auto index = static_cast<std::uint64_t>(s);
     probust::detail::scrambled_sobol sequence(static_cast<std::size_t>(dim),
-                                              probust::stream(12345, index));
-    probust::random_engine engine = probust::stream(777, index);
+                                              probust::point_engine(12345, index));
+    probust::random_engine engine = probust::point_engine(777, index);
     const std::uint64_t count = kind == points::antithetic ? n / 2 : n;
     double sum = 0.0;
     for (std::uint64_t start = 0; start < count; start += block) {

@@ -20,7 +20,7 @@
 namespace {
 
 Eigen::MatrixXd unstructured_correlation(int k) {
-  auto engine = probust::stream(0xc057, static_cast<std::uint64_t>(k));
+  auto engine = probust::point_engine(0xc057, static_cast<std::uint64_t>(k));
   const int m = k / 4;
   Eigen::MatrixXd w(k, m);
   probust::fill_standard_normal(engine, w);

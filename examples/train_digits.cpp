@@ -22,7 +22,7 @@
 //                     ∂/∂Wₗ = Δₗ Aₗ₋₁ᵀ + λWₗ,  ∂/∂bₗ = Δₗ 1,  Δₗ₋₁ = (Wₗᵀ Δₗ) ∘ σ'(Zₗ₋₁);
 //   * optimiser       Adam (Kingma & Ba 2015) on mini-batches of 32, in an order that a
 //                     Fisher–Yates shuffle draws afresh each epoch from
-//                     probust::stream(seed, 1 + epoch).
+//                     probust::point_engine(seed, 1 + epoch).
 // The data are split by digits_data.hpp's split_digits: 1347 training and 450 test images,
 // chosen by a seeded shuffle that is the same on every platform.
 // Re-running gives identical files on the same platform and compiler; other platforms may
@@ -89,11 +89,11 @@ matrix derivative_from_output(const matrix& a, probust::activation act) {
 
 // Layers of the given widths (sizes[0] inputs, …, sizes.back() logits), hidden layers with
 // activation `hidden`, the last with identity; b = 0 and W uniform on (−a, a), a = √(3s²)
-// (so Var W = s²), with u = probust::uniform_open01 from stream(seed, 0) and W = a(2u − 1),
+// (so Var W = s²), with u = probust::uniform_open01 from point_engine(seed, 0) and W = a(2u − 1),
 // column by column: exact IEEE arithmetic, the same weights on every platform.
 std::vector<layer> initial_layers(const std::vector<int>& sizes, probust::activation hidden,
                                   std::uint64_t seed) {
-  probust::random_engine engine = probust::stream(seed, 0);
+  probust::random_engine engine = probust::point_engine(seed, 0);
   std::vector<layer> layers;
   for (std::size_t l = 0; l + 1 < sizes.size(); ++l) {
     const int fan_in = sizes[l];
@@ -153,7 +153,7 @@ double train(std::vector<layer>& layers, const probust_examples::digits_dataset&
   double epoch_loss = 0.0;
   for (int epoch = 0; epoch < opt.epochs; ++epoch) {
     probust::random_engine engine =
-        probust::stream(opt.seed, 1 + static_cast<std::uint64_t>(epoch));
+        probust::point_engine(opt.seed, 1 + static_cast<std::uint64_t>(epoch));
     const std::vector<Eigen::Index> order = probust_examples::random_permutation(n, engine);
     epoch_loss = 0.0;
     for (Eigen::Index start = 0; start < n; start += opt.batch_size) {

@@ -4,7 +4,9 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <boost/math/distributions/normal.hpp>
+#include <boost/random/sobol.hpp>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <vector>
 
@@ -34,7 +36,7 @@ TEST_CASE("normal_cdf_batch matches Boost.Math to 1e-13 relative in the lower ta
   x.push_back(-std::numeric_limits<double>::infinity());
   x.push_back(std::numeric_limits<double>::infinity());
   std::vector<double> y(x.size());
-  probust::normal_cdf_batch(x.data(), y.data(), static_cast<int>(x.size()));
+  probust::detail::normal_cdf_batch(x.data(), y.data(), static_cast<int>(x.size()));
   for (std::size_t i = 0; i + 2 < x.size(); ++i) {
     const long double truth = boost::math::cdf(n, static_cast<long double>(x[i]));
     INFO("x = " << x[i]);
@@ -43,7 +45,7 @@ TEST_CASE("normal_cdf_batch matches Boost.Math to 1e-13 relative in the lower ta
   CHECK(y[y.size() - 2] == 0.0);
   CHECK(y.back() == 1.0);
   std::vector<double> in_place = x;  // out may alias x
-  probust::normal_cdf_batch(in_place.data(), in_place.data(), static_cast<int>(x.size()));
+  probust::detail::normal_cdf_batch(in_place.data(), in_place.data(), static_cast<int>(x.size()));
   CHECK(in_place == y);
 }
 
@@ -52,7 +54,7 @@ TEST_CASE("normal_quantile_batch equals normal_quantile, tails included") {
   for (int i = 1; i < 1000; ++i) p.push_back(i / 1000.0);
   for (double t : {1e-300, 1e-20, 1e-5, 0.07, 0.93, 1.0 - 1e-12}) p.push_back(t);
   std::vector<double> w(p.size());
-  probust::normal_quantile_batch(p.data(), w.data(), static_cast<int>(p.size()));
+  probust::detail::normal_quantile_batch(p.data(), w.data(), static_cast<int>(p.size()));
   for (std::size_t i = 0; i < p.size(); ++i) {
     INFO("p = " << p[i]);
     CHECK(w[i] == probust::normal_quantile(p[i]));
@@ -73,7 +75,8 @@ TEST_CASE("log_normal_cdf is finite and accurate where Φ underflows") {
 
 TEST_CASE("scrambled Sobol' points stratify every coordinate and differ between seeds") {
   const std::size_t dim = 40;
-  probust::detail::scrambled_sobol a(dim, probust::stream(1, 0)), b(dim, probust::stream(1, 1));
+  probust::detail::scrambled_sobol a(dim, probust::point_engine(1, 0));
+  probust::detail::scrambled_sobol b(dim, probust::point_engine(1, 1));
   const int m = 10, n = 1 << m;
   std::vector<double> xa(dim), xb(dim);
   std::vector<std::vector<int>> counts(dim, std::vector<int>(n, 0));
@@ -94,6 +97,37 @@ TEST_CASE("scrambled Sobol' points stratify every coordinate and differ between 
     CHECK(std::all_of(counts[d].begin(), counts[d].end(), [](int c) { return c == 1; }));
   }
   CHECK(any_difference);
+}
+
+TEST_CASE("scrambled Sobol' points are Boost.Random's Sobol' points, linearly scrambled") {
+  // x_n = M·y_n ⊕ e with y_n the n-th Sobol' point in Gray-code order and M lower
+  // triangular with unit diagonal, so x_n ⊕ x_0 = M·y_n has the leading binary digit of
+  // y_n. boost::random::sobol_engine yields y_1, y_2, ... from its own copy of the table.
+  using table = boost::random::default_sobol_table;
+  const std::size_t dim = table::max_dimension;
+  const auto digits = [](double u) {  // u = (s + 0.5)·2^-32 exactly
+    return static_cast<std::uint32_t>(u * 4294967296.0 - 0.5);
+  };
+  const auto leading_digit = [](std::uint32_t v) {
+    int bit = -1;
+    for (; v != 0u; v >>= 1) ++bit;
+    return bit;
+  };
+  probust::detail::scrambled_sobol ours(dim, probust::point_engine(7, 0));
+  boost::random::sobol_engine<std::uint32_t, 32> reference(dim);
+  std::vector<double> x(dim);
+  ours.next(0, x.data(), 1);
+  std::vector<std::uint32_t> x0(dim);
+  for (std::size_t d = 0; d < dim; ++d) x0[d] = digits(x[d]);
+  long mismatches = 0;
+  for (std::uint64_t n = 1; n < 512; ++n) {
+    ours.next(n, x.data(), 1);
+    for (std::size_t d = 0; d < dim; ++d) {
+      const std::uint32_t y = reference();
+      if (leading_digit(digits(x[d]) ^ x0[d]) != leading_digit(y)) ++mismatches;
+    }
+  }
+  CHECK(mismatches == 0);
 }
 
 TEST_CASE("pivoted Cholesky reproduces the correlation and its rank") {

@@ -144,7 +144,7 @@ TEST_CASE("tango_interval: its ends solve the score equation of the constrained 
   for (const auto& k : counts) {
     const double b = static_cast<double>(k[0]), c = static_cast<double>(k[1]);
     const double n = static_cast<double>(k[2]);
-    const auto interval = probust::tango_interval(k[0], k[1], k[2], 0.95);
+    const auto interval = probust::detail::tango_interval(k[0], k[1], k[2], 0.95);
     INFO("b " << b << " c " << c << " n " << n << ": [" << interval.lower << ", "
               << interval.upper << "]");
     CHECK(interval.lower <= (b - c) / n);
@@ -167,8 +167,8 @@ TEST_CASE("tango_interval: its ends solve the score equation of the constrained 
     }
   }
   // Symmetry: swapping gained and lost mirrors the interval.
-  const auto ab = probust::tango_interval(7, 2, 90, 0.9);
-  const auto ba = probust::tango_interval(2, 7, 90, 0.9);
+  const auto ab = probust::detail::tango_interval(7, 2, 90, 0.9);
+  const auto ba = probust::detail::tango_interval(2, 7, 90, 0.9);
   CHECK(ab.lower == Approx(-ba.upper).epsilon(1e-10));
   CHECK(ab.upper == Approx(-ba.lower).epsilon(1e-10));
 }
@@ -176,7 +176,7 @@ TEST_CASE("tango_interval: its ends solve the score equation of the constrained 
 TEST_CASE("control variate: unbiased, covering and variance-reducing on quadratic models") {
   // Three nonlinear models with exactly known p (see quadratic_truth): model robust only
   // where the linearization is (c < 0), the other way round (c > 0), and both kinds of
-  // disagreement (2-D, s = 1). 1000 trials of n = 2000 (engines stream(seed, trial)).
+  // disagreement (2-D, s = 1). 1000 trials of n = 2000 (engines point_engine(seed, trial)).
   // The exact interval is conservative (coverage ≥ 0.95), Tango's score interval (method
   // wilson) close to nominal: if coverage were exactly 0.95, covering trials
   // ~ Bin(1000, 0.95), P(count < 930) ≈ 0.0015.
@@ -199,7 +199,7 @@ TEST_CASE("control variate: unbiased, covering and variance-reducing on quadrati
       int covered = 0;
       double sum = 0.0, sum2 = 0.0;
       for (int trial = 0; trial < trials; ++trial) {
-        auto engine = probust::stream(99, static_cast<std::uint64_t>(trial));
+        auto engine = probust::point_engine(99, static_cast<std::uint64_t>(trial));
         const auto r = cv.estimate(model, x, noise, engine);
         if (r.lower <= p && p <= r.upper) ++covered;
         sum += r.probability;
@@ -241,7 +241,7 @@ TEST_CASE("control variate: the reported variance reduction is Var(Y)/Var(Y − 
   double sum = 0.0;
   const int trials = 200;
   for (int trial = 0; trial < trials; ++trial) {
-    auto engine = probust::stream(7, static_cast<std::uint64_t>(trial));
+    auto engine = probust::point_engine(7, static_cast<std::uint64_t>(trial));
     sum += 1.0 / cv.estimate(model, x, noise, engine).variance_reduction;
   }
   // Average 1/factor (the variance ratio, unbiased-ish and finite) and compare.

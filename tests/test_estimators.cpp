@@ -468,7 +468,7 @@ TEST_CASE("MMSE equals Taylor for affine models") {
       const auto model = random_affine(classes, 3, 950 + classes);
       const Eigen::VectorXd x = normal_matrix(3, 1, 23, classes).col(0);
       const probust::isotropic_gaussian<double> noise(sigma_for(affine_margins(model, x), 1.0));
-      auto engine = probust::stream(42, 7);
+      auto engine = probust::point_engine(42, 7);
       auto copy = engine;
       probust::mmse_options opt;
       opt.samples = 25;
@@ -487,12 +487,12 @@ TEST_CASE("MMSE equals Taylor for affine models") {
       CHECK(engine() == copy());  // the caller's engine advanced by exactly N draws
     }
   }
-  SECTION("default engine is stream(seed, 0); results are reproducible") {
+  SECTION("default engine is point_engine(seed, 0); results are reproducible") {
     const auto model = random_affine(4, 3, 990);
     const Eigen::VectorXd x = Eigen::VectorXd::Zero(3);
     const probust::isotropic_gaussian<double> noise(0.5);
     const probust::mmse_estimator<> mmse;
-    auto engine = probust::stream(probust::default_seed, 0);
+    auto engine = probust::point_engine(probust::default_seed, 0);
     const auto a = mmse.estimate(model, x, noise);
     const auto b = mmse.estimate(model, x, noise, engine);
     CHECK(a.probability == b.probability);
@@ -520,7 +520,7 @@ probust::affine_model<double> k2_model(double z) {
 
 TEST_CASE("Monte-Carlo intervals cover the true p at their nominal rate") {
   // p = Φ(0.8) ≈ 0.788 exactly. 1000 independent trials of n = 2000 (engines
-  // stream(seed, trial)); each interval has nominal coverage 0.95. If the true coverage is
+  // point_engine(seed, trial)); each interval has nominal coverage 0.95. If the true coverage is
   // 0.95 the number of covering trials is Bin(1000, 0.95): mean 950, sd 6.9, and
   // P(count < 930) ≈ P(Z < −2.97) ≈ 0.0015. Clopper–Pearson and the Bonferroni-adjusted
   // sequential mode are conservative (coverage ≥ 0.95), so a count below 930 would mean a
@@ -534,7 +534,7 @@ TEST_CASE("Monte-Carlo intervals cover the true p at their nominal rate") {
     const probust::monte_carlo_estimator<> mc(opt);
     int covered = 0;
     for (int trial = 0; trial < trials; ++trial) {
-      auto engine = probust::stream(2024, static_cast<std::uint64_t>(trial));
+      auto engine = probust::point_engine(2024, static_cast<std::uint64_t>(trial));
       const auto r = mc.estimate(model, x, noise, engine);
       if (r.lower <= p && p <= r.upper) ++covered;
     }
@@ -573,7 +573,7 @@ TEST_CASE("Monte Carlo: batches, engines, seeds and the model's batched pass do 
     CHECK(r.samples == 3000);
     CHECK(r.model_evaluations == 3001);
   }
-  auto engine = probust::stream(probust::default_seed, 0);
+  auto engine = probust::point_engine(probust::default_seed, 0);
   CHECK(probust::monte_carlo_estimator<>(opt).estimate(model, x, noise, engine).probability ==
         reference.probability);
   opt.seed = 99;
@@ -672,7 +672,7 @@ TEST_CASE("dense tanh network: Taylor agrees with Monte Carlo at small σ") {
   // The linearization's bias is of order ½σ²·tr H / (σ‖∇g‖)·φ(0)·k, i.e. O(σ) with
   // O(1) curvature: ≲ 1e-3 at σ = 1e-3 — below the Monte-Carlo interval (n = 40,000,
   // level 1 − 1e-4, half-width ≈ 0.01), which is the whole tolerance.
-  auto engine = probust::stream(77, 0);
+  auto engine = probust::point_engine(77, 0);
   std::vector<probust::dense_layer<double>> layers;
   const int sizes[] = {6, 16, 16, 4};
   for (int l = 0; l < 3; ++l) {

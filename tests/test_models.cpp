@@ -33,11 +33,11 @@ const std::vector<activation> all_activations = {
     activation::sigmoid,  activation::softplus, activation::gelu};
 
 // A network with the given layer sizes and activations; weights N(0, 1/in), biases
-// N(0, 1/4), drawn from stream(seed, 0).
+// N(0, 1/4), drawn from point_engine(seed, 0).
 probust::dense_network<double> random_network(const std::vector<int>& sizes,
                                               const std::vector<activation>& activations,
                                               std::uint64_t seed, double slope = 0.01) {
-  auto engine = probust::stream(seed, 0);
+  auto engine = probust::point_engine(seed, 0);
   std::vector<probust::dense_layer<double>> layers;
   for (std::size_t l = 0; l + 1 < sizes.size(); ++l) {
     probust::dense_layer<double> layer;
@@ -124,7 +124,7 @@ double jacobian_tolerance() {
 double max_abs(const Eigen::MatrixXd& m) { return m.cwiseAbs().maxCoeff(); }
 
 Eigen::VectorXd random_vector(Eigen::Index n, std::uint64_t seed, std::uint64_t id) {
-  auto engine = probust::stream(seed, id);
+  auto engine = probust::point_engine(seed, id);
   Eigen::VectorXd v(n);
   probust::fill_standard_normal(engine, v);
   return v;
@@ -180,6 +180,16 @@ std::string error_of_load(const std::string& path) {
   return "(no exception)";
 }
 
+// The message of the probust::io_error that load_dense_network(path) throws.
+std::string io_error_of_load(const std::string& path) {
+  try {
+    probust::load_dense_network(path);
+  } catch (const probust::io_error& e) {
+    return e.what();
+  }
+  return "(no io_error)";
+}
+
 // Σ̂ = (1/N) Σ ε εᵀ of zero-mean draws matches Σ entry by entry within 4.5 standard errors,
 // se(Σ̂_ij) = √((Σ_ii Σ_jj + Σ_ij²)/N) (Gaussian fourth moments).
 template <class Noise>
@@ -187,7 +197,7 @@ void check_sample_covariance(const Noise& noise, const Eigen::MatrixXd& sigma,
                              std::uint64_t seed) {
   const Eigen::Index d = sigma.rows();
   const int n = 40000;
-  auto engine = probust::stream(seed, 7);
+  auto engine = probust::point_engine(seed, 7);
   Eigen::MatrixXd draws(d, n);
   for (int s = 0; s < n; ++s) noise.sample(engine, draws.col(s));
   const Eigen::MatrixXd estimate = draws * draws.transpose() / n;
@@ -342,7 +352,7 @@ TEST_CASE("forward_batch equals column-by-column forward passes") {
   const auto net = random_network({5, 12, 7, 3}, {activation::relu, activation::softplus,
                                                   activation::identity}, 21);
   Eigen::MatrixXd X(5, 37);
-  auto engine = probust::stream(21, 1);
+  auto engine = probust::point_engine(21, 1);
   probust::fill_standard_normal(engine, X);
   const Eigen::MatrixXd batch = probust::forward_batch(net, X);
   REQUIRE(batch.rows() == 3);
@@ -492,7 +502,7 @@ TEST_CASE("float and double networks agree to float precision") {
           100 * std::pow(eps_f, 2.0 / 3.0) * std::max({1.0, max_abs(J), max_abs(net(x))}));
   }
   Eigen::MatrixXf X(8, 6);
-  auto engine = probust::stream(300, 99);
+  auto engine = probust::point_engine(300, 99);
   probust::fill_standard_normal(engine, X);
   const Eigen::MatrixXd batch_f = probust::forward_batch(net_f, X).cast<double>();
   const Eigen::MatrixXd batch = probust::forward_batch(net, Eigen::MatrixXd(X.cast<double>()));
@@ -658,7 +668,7 @@ TEST_CASE("malformed model files name the file, the line and the problem") {
   CHECK_THROWS_WITH(probust::read_dense_network<float>(big, "f.txt"),
                     Catch::Contains("f.txt:7: number '1e39' is out of range"));
   const temp_file missing("does_not_exist");
-  CHECK_THAT(error_of_load(missing.path),
+  CHECK_THAT(io_error_of_load(missing.path),
              Catch::StartsWith("probust::load_dense_network: cannot open '" + missing.path));
 }
 
@@ -699,7 +709,7 @@ TEST_CASE("model files: a byte order mark, a directory and a line without end",
 
   // A directory is named as such.
   const std::string dir = std::filesystem::temp_directory_path().string();
-  CHECK(error_of_load(dir) ==
+  CHECK(io_error_of_load(dir) ==
         "probust::load_dense_network: '" + dir + "' is a directory, not a model file");
 
   // 64 MiB + 1 bytes without a line end: an error at line 1, not a reader that keeps
@@ -820,8 +830,8 @@ TEST_CASE("sample_batch columns are the draws of successive sample calls") {
   const probust::gaussian full{full_rank_covariance()};
   const probust::gaussian singular{singular_covariance()};
   const auto compare = [](const auto& noise) {
-    auto one = probust::stream(5, 0);
-    auto batch = probust::stream(5, 0);
+    auto one = probust::point_engine(5, 0);
+    auto batch = probust::point_engine(5, 0);
     Eigen::MatrixXd by_sample(4, 9);
     for (Eigen::Index j = 0; j < 9; ++j) noise.sample(one, by_sample.col(j));
     Eigen::MatrixXd by_batch(4, 9);
@@ -833,8 +843,8 @@ TEST_CASE("sample_batch columns are the draws of successive sample calls") {
   compare(full);
   compare(singular);
   // sample(F z) uses the factor: same engine state, z drawn explicitly.
-  auto engine = probust::stream(6, 0);
-  auto engine_z = probust::stream(6, 0);
+  auto engine = probust::point_engine(6, 0);
+  auto engine_z = probust::point_engine(6, 0);
   Eigen::VectorXd eps(4), z(4);
   singular.sample(engine, eps);
   probust::fill_standard_normal(engine_z, z);

@@ -31,17 +31,17 @@ inline Eigen::MatrixXd equicorrelated(int k, double rho) {
 /// Φ(x) = erfc(−x/√2)/2.
 inline double phi(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
 
-/// A rows × cols matrix of standard normals from probust::stream(seed, id): the same
+/// A rows × cols matrix of standard normals from probust::point_engine(seed, id): the same
 /// numbers on every platform.
 inline Eigen::MatrixXd normal_matrix(Eigen::Index rows, Eigen::Index cols, std::uint64_t seed,
                                      std::uint64_t id) {
-  auto engine = probust::stream(seed, id);
+  auto engine = probust::point_engine(seed, id);
   Eigen::MatrixXd m(rows, cols);
   probust::fill_standard_normal(engine, m);
   return m;
 }
 
-/// An affine model with standard-normal W (K × d, stream(weight_seed, id)) and b.
+/// An affine model with standard-normal W (K × d, point_engine(weight_seed, id)) and b.
 inline probust::affine_model<double> random_affine(int classes, int d, std::uint64_t id,
                                                    std::uint64_t weight_seed) {
   return {normal_matrix(classes, d, weight_seed, id), normal_matrix(classes, 1, 0xb1a5, id).col(0)};

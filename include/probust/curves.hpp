@@ -31,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "probust/detail/boost_policy.hpp"
 #include "probust/errors.hpp"
 #include "probust/estimators/linearization.hpp"
 #include "probust/estimators/mv_sigmoid.hpp"
@@ -70,14 +71,14 @@ struct radius_options {
 /// estimate's `probability`). Its ends are evaluated σ, except an end at 0 or +∞, which
 /// stands for "not reached" and has no estimate. The outcomes:
 ///
-/// | found | converged | meaning                                      | radius | bracket          |
-/// |-------|-----------|----------------------------------------------|--------|------------------|
-/// | true  | true      | σ* located to relative_tolerance             | σ̂      | both ends finite |
-/// | true  | false     | σ* bracketed, budget ran out while refining  | σ̂      | both ends finite |
-/// | false | true      | p(sigma_max) ≥ τ: not crossed in the range   | +∞     | [sigma_max, +∞)  |
-/// | false | true      | p(sigma_min) < τ: already below at sigma_min | 0      | (0, sigma_min]   |
-/// | false | false     | budget ran out while bracketing upwards      | +∞     | [lower, +∞)      |
-/// | false | false     | budget ran out while bracketing downwards    | 0      | (0, upper]       |
+/// | found | converged | meaning                                      | radius | bracket         |
+/// |-------|-----------|----------------------------------------------|--------|-----------------|
+/// | true  | true      | σ* located to relative_tolerance             | σ̂      | both ends finite|
+/// | true  | false     | σ* bracketed, budget ran out while refining  | σ̂      | both ends finite|
+/// | false | true      | p(sigma_max) ≥ τ: not crossed in the range   | +∞     | [sigma_max, +∞) |
+/// | false | true      | p(sigma_min) < τ: already below at sigma_min | 0      | (0, sigma_min]  |
+/// | false | false     | budget ran out while bracketing upwards      | +∞     | [lower, +∞)     |
+/// | false | false     | budget ran out while bracketing downwards    | 0      | (0, upper]      |
 ///
 /// σ̂ is the secant (regula falsi) point of p − τ between the bracket ends, so
 /// lower ≤ σ̂ < upper.
@@ -133,6 +134,15 @@ struct linearized_formula<taylor_mv_sigmoid_estimator<T>> : std::true_type {
   }
 };
 
+/// detail::linearize after the checks of x (require_input).
+template <class Model, class T>
+margin_linearization<T> checked_linearize(Model& model,
+                                          const Eigen::Matrix<T, Eigen::Dynamic, 1>& x,
+                                          int target, const char* function) {
+  require_input(x, function);
+  return linearize(model, x, target, function);
+}
+
 /// p(σ) of a Taylor-type estimator: one linearization at construction, then the formula
 /// per σ (bit-identical to estimator.estimate(model, x, isotropic_gaussian<T>(σ))).
 template <class Estimator, class T>
@@ -146,7 +156,8 @@ class shared_linearization {
   template <class Model>
   shared_linearization(const Estimator& estimator, Model& model,
                        const Eigen::Matrix<T, Eigen::Dynamic, 1>& x, const char* function)
-      : estimator_(estimator), lin_(linearize(model, x, formula::target(estimator), function)) {}
+      : estimator_(estimator), lin_(checked_linearize(model, x, formula::target(estimator),
+                                                      function)) {}
 
   robustness_result operator()(double sigma) const {
     robustness_result r;
@@ -340,8 +351,10 @@ radius_result find_radius(Evaluator& p, const radius_options& o) {
   };
   const auto narrow = [&](double a, double b) { return b - a <= o.relative_tolerance * a; };
   std::uintmax_t iterations = o.max_evaluations - seen.size();
-  const std::pair<double, double> bracket =
-      boost::math::tools::toms748_solve(h, lo, hi, h(lo), h(hi), narrow, iterations);
+  const std::pair<double, double> bracket = call_boost("probust::robustness_radius", [&] {
+    return boost::math::tools::toms748_solve(h, lo, hi, h(lo), h(hi), narrow, iterations,
+                                             boost_policy());
+  });
   out.lower = bracket.first;
   out.upper = bracket.second;
   out.at_lower = at(out.lower);  // both ends were evaluated: no new evaluation
@@ -366,7 +379,7 @@ radius_result find_radius(Evaluator& p, const radius_options& o) {
 ///   its model_evaluations, which count that one linearization — the whole curve's
 ///   forward passes, not per σ.
 /// * Every other estimator is called per σ. The stochastic ones (Monte Carlo, MMSE, …)
-///   then draw from probust::stream(seed, 0) at every σ: the same standard normals z_j
+///   then draw from probust::point_engine(seed, 0) at every σ: the same standard normals z_j
 ///   scaled to ε_j = σ z_j (common random numbers), so the curve is smooth in σ rather
 ///   than jittered by independent noise — for Monte Carlo on an affine model
 ///   p̂(σ) = #{j : f(x + σ z_j) keeps t}/n is exactly non-increasing in σ. The noise of
@@ -402,43 +415,12 @@ std::vector<robustness_result> robustness_curve(const Estimator& estimator, Mode
 ///
 ///     σ* : p(σ*) = τ,   p(σ) ≥ τ just below σ*, p(σ) < τ just above.
 ///
-/// Algorithm. p(σ) is evaluated as in robustness_curve (Taylor and Taylor-mvs: one
-/// linearization for all σ; other estimators: estimate() per σ with common random
-/// numbers).
-///  1. Bracket: from sigma_start — automatic by default: for Taylor and Taylor-mvs
-///     c/Φ⁻¹(τ) if τ > 1/2 and c if τ ≤ 1/2, with c = min_i g_i/‖∇g_i‖ from their
-///     linearization (the single-margin radius: an upper bound of the Taylor σ*, exact
-///     for two classes; merely a start for Taylor-mvs); for every other estimator, and
-///     when some margin is ≤ 0, √(sigma_min·sigma_max) (= 1 for the default range) — step
-///     σ ← 2σ while p(σ) ≥ τ, or σ ← σ/2 while p(σ) < τ, clamped to [sigma_min,
-///     sigma_max], until p changes side (found) or the range's end is reached (not
-///     crossed; a result, no exception). At most log₂(sigma_max/sigma_min) + 1 steps.
-///  2. Refine: Boost's toms748_solve (Alefeld, Potra & Shi, "Algorithm 748: enclosing zeros
-///     of continuous functions", ACM TOMS 21 (1995) 327–344) on p(σ) − τ, keeping a
-///     bracket, until (upper − lower)/lower ≤ relative_tolerance. Every evaluation, of
-///     both steps, counts against max_evaluations; running out is a result
-///     (converged = false).
-/// The outcomes and the meaning of each member are tabulated at radius_result.
-///
-/// p(σ) need not be monotone (nonlinear models, the Taylor p with a non-predicted target,
-/// estimator noise): σ* is then the crossing reached from sigma_start, not necessarily the
-/// smallest. For the Taylor estimator with the predicted class p is non-increasing and
-/// tends to the orthant probability P(∇g z > 0) ≤ 1/2 as σ → ∞, so a τ at or below that
-/// limit is never crossed (two classes: the limit is 1/2, and τ ≤ 1/2 gives found = false
-/// with the bracket [sigma_max, +∞)).
-///
-/// Accuracy. The bracket is exact for the function *as evaluated*. An evaluation error e
-/// of p (the result's `error`: the QMC error estimate, ≈ mvn.abs_tol = 1e-4 for Taylor
-/// with k ≥ 4 active margins; a confidence half-width for Monte Carlo) moves the crossing
-/// by about e / |dp/d ln σ| relative: for a single margin p = Φ(c/σ), |dp/d ln σ| =
-/// qφ(q) with q = Φ⁻¹(τ), i.e. 0.22 at τ = 0.9, 0.062 at 0.99, 0.010 at 0.999, so
-/// e = 1e-4 limits σ* to ≈ 5e-4, 2e-3 and 1e-2 relative. A relative_tolerance below that
-/// resolves the estimator's noise, not σ* (tighten mvn.abs_tol, or raise the Monte-Carlo
-/// samples, instead). The QMC estimate is a deterministic, piecewise smooth function of σ
-/// (fixed seed) with jumps of order e where its point count or variable order changes;
-/// the refinement may converge onto such a jump, which still satisfies the bracket. k ≤ 3
-/// active margins are computed in closed form to ~1e-14, so there σ* is as accurate as
-/// the tolerance asks.
+/// Bracketing by doubling/halving from options.sigma_start, then Boost's TOMS748 until
+/// (upper − lower)/lower ≤ relative_tolerance; every evaluation counts against
+/// max_evaluations, and running out is a result (converged = false). The outcomes and the
+/// meaning of each member are tabulated at radius_result. If p(σ) is not monotone, σ* is
+/// the crossing reached from sigma_start. The algorithm, the automatic start, and how the
+/// estimator's own error limits the accuracy of σ*: docs/curves.md.
 ///
 /// Throws probust::invalid_argument naming the member for invalid options (threshold
 /// outside (0, 1), sigma_min ≤ 0, sigma_max ≤ sigma_min or non-finite, sigma_start ≠ 0

@@ -1,7 +1,12 @@
 #pragma once
 /// \file errors.hpp
-/// Exception types. Contract violations (sizes, non-finite input, non-PSD covariance)
-/// throw probust::invalid_argument; numerical breakdowns throw probust::numerical_error.
+/// Exception types, three kinds, each with a message that starts with the name of the
+/// probust function that throws ("probust::foo: ..."):
+///   probust::invalid_argument  a contract violation: sizes, non-finite input, a non-PSD
+///                              covariance, a malformed model file;
+///   probust::numerical_error   a breakdown on valid input: an integration that produced
+///                              NaN, a Boost.Math overflow or non-converged evaluation;
+///   probust::io_error          a file that cannot be opened, read or written.
 /// Running out of budget is never an exception: results carry `converged = false`.
 
 #include <stdexcept>
@@ -22,6 +27,14 @@ class numerical_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Thrown when a file cannot be opened, read or written (its content is not checked: a
+/// malformed file is an invalid_argument). The message starts with the name of the
+/// function and names the file.
+class io_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 namespace detail {
 
 /// Throws probust::invalid_argument with the message "<function>: <what>".
@@ -32,6 +45,11 @@ namespace detail {
 /// Throws probust::numerical_error with the message "<function>: <what>".
 [[noreturn]] inline void throw_numerical_error(const char* function, const std::string& what) {
   throw numerical_error(std::string(function) + ": " + what);
+}
+
+/// Throws probust::io_error with the message "<function>: <what>".
+[[noreturn]] inline void throw_io_error(const char* function, const std::string& what) {
+  throw io_error(std::string(function) + ": " + what);
 }
 
 }  // namespace detail

@@ -27,8 +27,9 @@
 #include <utility>
 
 #include "probust/config.hpp"
+#include "probust/detail/validate.hpp"
 #include "probust/errors.hpp"
-#include "probust/mvn/detail/validate.hpp"
+#include "probust/jacobian_source.hpp"
 
 namespace probust {
 namespace detail {
@@ -210,10 +211,6 @@ template <class F, class JF>
 function_model<std::decay_t<F>, std::decay_t<JF>> with_jacobian(F&& f, JF&& jf) {
   return {std::forward<F>(f), std::forward<JF>(jf)};
 }
-
-/// Where a logit Jacobian came from: the model's own `jacobian(x)`, central finite
-/// differences, or nowhere (the estimator did not need one).
-enum class jacobian_source { user, finite_difference, not_used };
 
 /// The K × d logit Jacobian at a point and where it came from.
 template <class T = double>

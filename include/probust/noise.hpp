@@ -22,7 +22,7 @@
 #include <utility>
 
 #include "probust/errors.hpp"
-#include "probust/mvn/detail/validate.hpp"
+#include "probust/detail/validate.hpp"
 #include "probust/random.hpp"
 
 namespace probust {

@@ -12,7 +12,6 @@
 #include "probust/mvn/cdf.hpp"
 #include "probust/mvn/options.hpp"
 #include "probust/mvn/polytope.hpp"
-#include "probust/mvn/rare_event.hpp"
 #include "probust/mvn/trivariate.hpp"
 #include "probust/mvn/univariate.hpp"
 

@@ -7,7 +7,7 @@
 ///
 /// Seeding convention. Every randomized routine of probust takes a seed whose default is
 /// probust::default_seed (config.hpp). Work item `id` (a data point, a batch, a
-/// randomization) draws from `stream(seed, id)`, never from a shared engine, so the
+/// randomization) draws from `point_engine(seed, id)`, never from a shared engine, so the
 /// numbers it sees — and hence the result — do not depend on thread count or sharding.
 
 #include <array>
@@ -21,7 +21,6 @@
 
 #include "probust/config.hpp"
 #include "probust/detail/ziggurat_tables.hpp"
-#include "probust/mvn/univariate.hpp"
 
 namespace probust {
 namespace detail {
@@ -41,8 +40,6 @@ constexpr std::uint64_t rotl64(std::uint64_t x, int k) noexcept {
   return (x << k) | (x >> (64 - k));
 }
 
-}  // namespace detail
-
 /// SplitMix64: state ← state + 0x9e3779b97f4a7c15 (the golden-ratio increment), output
 /// mix64(state). Used to expand one 64-bit seed into an engine state (Steele, Lea & Flood,
 /// OOPSLA 2014; the seeding generator recommended for xoshiro by Blackman & Vigna).
@@ -57,12 +54,14 @@ class splitmix64 {
 
   constexpr result_type operator()() noexcept {
     state_ += 0x9e3779b97f4a7c15ULL;
-    return detail::mix64(state_);
+    return mix64(state_);
   }
 
  private:
   std::uint64_t state_;
 };
+
+}  // namespace detail
 
 /// xoshiro256**: 256-bit xorshift state with the "**" scrambler
 /// out = rotl(s₁·5, 7)·9; period 2²⁵⁶ − 1, passes BigCrush and PractRand.
@@ -76,7 +75,7 @@ class random_engine {
   /// State = four consecutive outputs of splitmix64(seed). SplitMix64 is a bijection of
   /// distinct counters, so the state is never all zero.
   explicit random_engine(std::uint64_t seed = default_seed) noexcept {
-    splitmix64 seeder(seed);
+    detail::splitmix64 seeder(seed);
     for (auto& word : s_) word = seeder();
   }
 
@@ -103,12 +102,19 @@ class random_engine {
   std::array<std::uint64_t, 4> s_;
 };
 
-/// The engine of work item `id` under `seed`: random_engine(mix64(mix64(seed) ⊕ id)).
-/// For a fixed seed distinct ids give distinct engine seeds (the map is a bijection), and
-/// the double hashing decorrelates neighbouring ids and seeds — the usual way of deriving
-/// independent streams from (seed, counter) pairs.
-inline random_engine stream(std::uint64_t seed, std::uint64_t id) noexcept {
-  return random_engine(detail::mix64(detail::mix64(seed) ^ id));
+/// The random engine of work item (e.g. data point) `point_id` under `seed`:
+/// random_engine(mix64(mix64(seed) ⊕ point_id)). For a fixed seed distinct ids give
+/// distinct engine seeds (the map is a bijection), and the double hashing decorrelates
+/// neighbouring ids and seeds — the usual way of deriving independent random streams from
+/// (seed, counter) pairs.
+inline random_engine point_engine(std::uint64_t seed, std::uint64_t point_id) noexcept {
+  return random_engine(detail::mix64(detail::mix64(seed) ^ point_id));
+}
+
+/// The former name of point_engine (it returns an engine, not an I/O stream).
+[[deprecated("use probust::point_engine")]] inline random_engine stream(
+    std::uint64_t seed, std::uint64_t id) noexcept {
+  return point_engine(seed, id);
 }
 
 /// A uniform double in the open interval (0, 1): u = (⌊x / 2¹²⌋ + ½)·2⁻⁵², the midpoints

@@ -15,15 +15,16 @@
 #include <vector>
 
 #include "probust/dataset.hpp"
+#include "probust/detail/boost_policy.hpp"
 #include "probust/errors.hpp"
 
 namespace probust {
 
 /// The rows of one estimator (`estimator`, as in dataset_row::estimator) and, unless
 /// `sigma` is NaN (the default: every σ), of one noise level σ, in their original order.
-inline std::vector<dataset_row> select_rows(const std::vector<dataset_row>& rows,
-                                            const std::string& estimator,
-                                            double sigma = std::numeric_limits<double>::quiet_NaN()) {
+inline std::vector<dataset_row> select_rows(
+    const std::vector<dataset_row>& rows, const std::string& estimator,
+    double sigma = std::numeric_limits<double>::quiet_NaN()) {
   std::vector<dataset_row> out;
   for (const dataset_row& row : rows) {
     if (row.estimator == estimator && (std::isnan(sigma) || row.sigma == sigma)) {
@@ -168,8 +169,11 @@ inline std::vector<class_summary> per_class_summary(const std::vector<dataset_ro
         squares += (r->result.probability - s.mean) * (r->result.probability - s.mean);
       }
       s.deviation = std::sqrt(squares / (m - 1.0));
-      const double t = boost::math::quantile(boost::math::complement(
-          boost::math::students_t_distribution<double>(m - 1.0), (1.0 - confidence) / 2.0));
+      const double t = detail::call_boost(fn, [&] {
+        return boost::math::quantile(boost::math::complement(
+            boost::math::students_t_distribution<double, detail::boost_policy>(m - 1.0),
+            (1.0 - confidence) / 2.0));
+      });
       s.lower = std::clamp(s.mean - t * s.deviation / std::sqrt(m), 0.0, 1.0);
       s.upper = std::clamp(s.mean + t * s.deviation / std::sqrt(m), 0.0, 1.0);
     }

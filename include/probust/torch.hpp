@@ -336,14 +336,15 @@ class torch_model {
 
 /// Loads the TorchScript archive `path` (torch.jit.save / ScriptModule.save, CPU) as a
 /// torch_model for inputs of shape `input_shape` (without the batch dimension, e.g.
-/// {1, 8, 8}). Throws probust::invalid_argument naming the file if it cannot be opened or
-/// is not a TorchScript archive, and the errors of the torch_model constructor.
+/// {1, 8, 8}). Throws probust::io_error naming the file if it cannot be opened,
+/// probust::invalid_argument if it is not a TorchScript archive, and the errors of the
+/// torch_model constructor.
 inline torch_model load_torch_model(const std::string& path,
                                     std::vector<std::int64_t> input_shape,
                                     const torch_model_options& options = {}) {
   constexpr const char* fn = "probust::load_torch_model";
   if (!std::ifstream(path, std::ios::binary).is_open()) {
-    detail::throw_invalid_argument(fn, "cannot open " + path);
+    detail::throw_io_error(fn, "cannot open " + path);
   }
   torch::jit::Module module;
   try {

@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "probust/config.hpp"
-#include "probust/estimators/estimator_base.hpp"
+#include "probust/estimators/detail/estimator_base.hpp"
 #include "probust/estimators/linearization.hpp"
 #include "probust/estimators/result.hpp"
-#include "probust/estimators/sampling_plan.hpp"
+#include "probust/estimators/detail/sampling_plan.hpp"
 #include "probust/estimators/taylor.hpp"
 #include "probust/model.hpp"
 #include "probust/mvn/options.hpp"
@@ -64,7 +64,8 @@ inline void check_options(const control_variate_options& o) {
   detail::validate_mvn_options(o.mvn, "probust::control_variate_estimator");
 }
 
-/// Control-variate Monte Carlo (DESIGN.md §1, beyond the paper). On the same draws
+/// Control-variate Monte Carlo (docs/architecture.md, "The mathematics"; beyond the
+/// paper). On the same draws
 /// ε_1, …, ε_n ~ N(0, Σ) evaluate
 ///
 ///     Y_j = 1[argmax_i f_i(x + ε_j) = t]     (the model is robust: plain Monte Carlo)

@@ -8,7 +8,7 @@
 ///
 /// x is robust under noise ε exactly when g(x + ε) > 0 componentwise (with the tie rule:
 /// a class i > t that ties with t loses, a class i < t that ties wins). The analytical
-/// estimators all start from (g, G) (DESIGN.md §1).
+/// estimators all start from (g, G) (docs/architecture.md, "The mathematics").
 
 #include <Eigen/Dense>
 #include <cmath>
@@ -19,7 +19,7 @@
 
 #include "probust/errors.hpp"
 #include "probust/model.hpp"
-#include "probust/mvn/detail/validate.hpp"
+#include "probust/detail/validate.hpp"
 
 namespace probust {
 
@@ -107,11 +107,11 @@ Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> margin_gradient_of(
   return grad;
 }
 
-/// linearize with the calling function's name in error messages.
+/// linearize with the calling function's name in error messages, for an x the caller has
+/// already checked (require_input).
 template <class Model, class T>
 margin_linearization<T> linearize(Model& model, const Eigen::Matrix<T, Eigen::Dynamic, 1>& x,
                                   int target, const char* function) {
-  require_input(x, function);
   margin_linearization<T> out;
   out.logits = evaluate_logits(model, x, Eigen::Index(-1), function);
   out.target = resolve_target(out.logits, target, function);
@@ -164,7 +164,7 @@ inline constraint_split split_constraints(const Eigen::VectorXd& g, const Eigen:
 }
 
 /// The rows `rows` of m.
-inline Eigen::MatrixXd select_rows(const Eigen::MatrixXd& m, const std::vector<int>& rows) {
+inline Eigen::MatrixXd gather_rows(const Eigen::MatrixXd& m, const std::vector<int>& rows) {
   Eigen::MatrixXd out(static_cast<Eigen::Index>(rows.size()), m.cols());
   for (std::size_t i = 0; i < rows.size(); ++i) {
     out.row(static_cast<Eigen::Index>(i)) = m.row(rows[i]);
@@ -173,7 +173,7 @@ inline Eigen::MatrixXd select_rows(const Eigen::MatrixXd& m, const std::vector<i
 }
 
 /// The entries `rows` of v.
-inline Eigen::VectorXd select_entries(const Eigen::VectorXd& v, const std::vector<int>& rows) {
+inline Eigen::VectorXd gather_entries(const Eigen::VectorXd& v, const std::vector<int>& rows) {
   Eigen::VectorXd out(static_cast<Eigen::Index>(rows.size()));
   for (std::size_t i = 0; i < rows.size(); ++i) out(static_cast<Eigen::Index>(i)) = v(rows[i]);
   return out;
@@ -200,7 +200,9 @@ template <class Model, class T>
 margin_linearization<T> linearize(Model&& model, const Eigen::Matrix<T, Eigen::Dynamic, 1>& x,
                                   int target = -1) {
   static_assert(detail::check_model<std::remove_reference_t<Model>, T>());
-  return detail::linearize(model, x, target, "probust::linearize");
+  constexpr const char* fn = "probust::linearize";
+  detail::require_input(x, fn);
+  return detail::linearize(model, x, target, fn);
 }
 
 }  // namespace probust

@@ -10,7 +10,7 @@
 #include <type_traits>
 
 #include "probust/config.hpp"
-#include "probust/estimators/estimator_base.hpp"
+#include "probust/estimators/detail/estimator_base.hpp"
 #include "probust/estimators/linearization.hpp"
 #include "probust/estimators/result.hpp"
 #include "probust/estimators/taylor.hpp"
@@ -151,7 +151,7 @@ class smoothed_estimator : public seeded_estimator<Derived, T, Options> {
 /// differences); samples = N.
 ///
 /// Randomness: ε_j are successive draws noise.sample(engine, ·) from the caller's engine,
-/// or from probust::stream(options.seed, 0) when none is passed — reproducible bit for bit.
+/// or from probust::point_engine(options.seed, 0) when none is passed — reproducible bit for bit.
 template <class T = double>
 class mmse_estimator : public detail::smoothed_estimator<mmse_estimator<T>, T, mmse_options> {
   friend detail::smoothed_estimator<mmse_estimator<T>, T, mmse_options>;

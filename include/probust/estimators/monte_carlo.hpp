@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "probust/config.hpp"
-#include "probust/estimators/estimator_base.hpp"
+#include "probust/estimators/detail/estimator_base.hpp"
 #include "probust/estimators/linearization.hpp"
 #include "probust/estimators/result.hpp"
-#include "probust/estimators/sampling_plan.hpp"
+#include "probust/estimators/detail/sampling_plan.hpp"
 #include "probust/model.hpp"
 #include "probust/random.hpp"
 #include "probust/stats.hpp"

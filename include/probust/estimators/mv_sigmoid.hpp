@@ -12,7 +12,8 @@
 #include <type_traits>
 
 #include "probust/config.hpp"
-#include "probust/estimators/estimator_base.hpp"
+#include "probust/detail/math.hpp"
+#include "probust/estimators/detail/estimator_base.hpp"
 #include "probust/estimators/linearization.hpp"
 #include "probust/estimators/mmse.hpp"
 #include "probust/estimators/result.hpp"
@@ -49,13 +50,6 @@ inline void check_options(const mmse_mv_sigmoid_options& o) {
 }
 
 namespace detail {
-
-/// The logistic function 1/(1 + e^{−u}), without overflow.
-inline double logistic(double u) noexcept {
-  if (u >= 0.0) return 1.0 / (1.0 + std::exp(-u));
-  const double e = std::exp(u);
-  return e / (1.0 + e);
-}
 
 /// p = 1/(1 + Σ_i exp(−z_i)), z_i = g_i/‖(GF)_i‖ over the rows with a noise direction;
 /// deterministic rows as in split_constraints (holding: z = +∞, term 0; failing: p = 0).

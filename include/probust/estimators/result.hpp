@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "probust/model.hpp"
+#include "probust/jacobian_source.hpp"
 
 namespace probust {
 

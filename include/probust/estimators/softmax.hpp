@@ -7,7 +7,7 @@
 #include <cmath>
 #include <type_traits>
 
-#include "probust/estimators/estimator_base.hpp"
+#include "probust/estimators/detail/estimator_base.hpp"
 #include "probust/estimators/linearization.hpp"
 #include "probust/estimators/result.hpp"
 #include "probust/model.hpp"

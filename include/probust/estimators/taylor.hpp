@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <type_traits>
 
-#include "probust/estimators/estimator_base.hpp"
+#include "probust/estimators/detail/estimator_base.hpp"
 #include "probust/estimators/linearization.hpp"
 #include "probust/estimators/result.hpp"
 #include "probust/model.hpp"
@@ -73,8 +73,8 @@ inline void linearized_probability(const Eigen::VectorXd& g, const Eigen::Matrix
   const constraint_split split = split_constraints(g, gf, target);
   if (split.impossible) return set_certain(r, 0.0);
   if (split.active.empty()) return set_certain(r, 1.0);
-  const Eigen::VectorXd ga = select_entries(g, split.active);
-  const Eigen::MatrixXd gfa = select_rows(gf, split.active);
+  const Eigen::VectorXd ga = gather_entries(g, split.active);
+  const Eigen::MatrixXd gfa = gather_rows(gf, split.active);
   if (!paper_settings) return set_probability(r, mvn_cdf_from_factor(ga, gfa, mvn));
   const Eigen::VectorXd norms = gfa.rowwise().stableNorm();
   const Eigen::VectorXd z = ga.cwiseQuotient(norms);

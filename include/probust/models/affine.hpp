@@ -9,7 +9,7 @@
 #include <utility>
 
 #include "probust/errors.hpp"
-#include "probust/mvn/detail/validate.hpp"
+#include "probust/detail/validate.hpp"
 
 namespace probust {
 

@@ -12,8 +12,9 @@
 #include <utility>
 #include <vector>
 
+#include "probust/detail/math.hpp"
 #include "probust/errors.hpp"
-#include "probust/mvn/detail/validate.hpp"
+#include "probust/detail/validate.hpp"
 
 namespace probust {
 
@@ -50,26 +51,6 @@ inline const char* activation_name(activation a) noexcept {
 }
 
 namespace detail {
-
-/// 1/√2 and 1/√(2π), for the GELU.
-template <class T>
-inline constexpr T inv_sqrt2 = T(0.707106781186547524400844362104849039L);
-template <class T>
-inline constexpr T inv_sqrt_2pi = T(0.398942280401432677939946059934381868L);
-
-/// The logistic function 1/(1 + e^{−z}), evaluated without overflow for either sign of z.
-template <class T>
-T logistic(T z) {
-  if (z >= T(0)) return T(1) / (T(1) + std::exp(-z));
-  const T e = std::exp(z);
-  return e / (T(1) + e);
-}
-
-/// log(1 + e^z) = max(z, 0) + log1p(e^{−|z|}), without overflow or cancellation.
-template <class T>
-T softplus(T z) {
-  return std::max(z, T(0)) + std::log1p(std::exp(-std::abs(z)));
-}
 
 /// Φ(z) = ½ erfc(−z/√2) (the erfc form keeps relative accuracy for z ≪ 0).
 template <class T>

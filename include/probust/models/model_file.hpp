@@ -34,7 +34,8 @@
 /// "<function>: <file>:<line>: <problem>", e.g.
 /// "probust::load_dense_network: model.txt:17: expected 64 numbers, found 63 (row 3 of W in
 /// layer 1)". Lines are counted from 1; an unexpected end of file is reported at the line
-/// after the last one. load_dense_network on a directory says so.
+/// after the last one. A file that cannot be opened or read (or a directory) throws
+/// probust::io_error instead.
 
 #include <Eigen/Dense>
 #include <cctype>
@@ -93,7 +94,9 @@ class model_file_lines {
       }
       if (!tokens_.empty()) return true;
     }
-    if (in_.bad()) fail("read error");
+    if (in_.bad()) {
+      throw_io_error(function_, name_ + ":" + std::to_string(line_number_) + ": read error");
+    }
     ++line_number_;
     tokens_.clear();
     return false;
@@ -302,18 +305,18 @@ dense_network<T> read_dense_network(std::istream& in, const std::string& name_fo
 }
 
 /// Loads a dense_network from the model file at `path` (format: see the file comment and
-/// docs/model_format.md). Throws probust::invalid_argument if the file is a directory,
-/// cannot be opened or is malformed; the message names the file, the line and the problem:
-/// "probust::load_dense_network: <path>:<line>: <problem>".
+/// docs/model_format.md). Throws probust::io_error if the file is a directory or cannot be
+/// opened, probust::invalid_argument if it is malformed; the message names the file (and
+/// the line and the problem: "probust::load_dense_network: <path>:<line>: <problem>").
 template <class T = double>
 dense_network<T> load_dense_network(const std::string& path) {
   constexpr const char* fn = "probust::load_dense_network";
   std::error_code ignored;
   if (std::filesystem::is_directory(path, ignored)) {
-    detail::throw_invalid_argument(fn, "'" + path + "' is a directory, not a model file");
+    detail::throw_io_error(fn, "'" + path + "' is a directory, not a model file");
   }
   std::ifstream file(path, std::ios::binary);
-  if (!file.is_open()) detail::throw_invalid_argument(fn, "cannot open '" + path + "'");
+  if (!file.is_open()) detail::throw_io_error(fn, "cannot open '" + path + "'");
   return detail::read_dense_network<T>(file, path, fn);
 }
 
@@ -353,15 +356,15 @@ void write_dense_network(std::ostream& out, const dense_network<T>& net) {
 
 /// Saves `net` to the file at `path` (created or overwritten) in the probust model file
 /// format; load_dense_network<T>(path) then returns identical weights. Throws
-/// probust::invalid_argument if the file cannot be opened or written.
+/// probust::io_error if the file cannot be opened or written.
 template <class T>
 void save_dense_network(const dense_network<T>& net, const std::string& path) {
   constexpr const char* fn = "probust::save_dense_network";
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  if (!file.is_open()) detail::throw_invalid_argument(fn, "cannot open '" + path + "' for writing");
+  if (!file.is_open()) detail::throw_io_error(fn, "cannot open '" + path + "' for writing");
   write_dense_network(file, net);
   file.close();
-  if (file.fail()) detail::throw_invalid_argument(fn, "writing '" + path + "' failed");
+  if (file.fail()) detail::throw_io_error(fn, "writing '" + path + "' failed");
 }
 
 }  // namespace probust

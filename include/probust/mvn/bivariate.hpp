@@ -8,6 +8,7 @@
 #include <cmath>
 #include <string>
 
+#include "probust/detail/math.hpp"
 #include "probust/errors.hpp"
 #include "probust/mvn/detail/quadrature.hpp"
 #include "probust/mvn/univariate.hpp"
@@ -59,7 +60,6 @@ inline double bivariate_normal_upper_genz(double h, double k, double r) noexcept
                                      0.8391169718222188, 0.7463319064601508, 0.6360536807265150,
                                      0.5108670019508271, 0.3737060887154196, 0.2277858511416451,
                                      0.07652652113349733};
-  constexpr double two_pi = 6.283185307179586476925;
   const double ar = std::fabs(r);
   const double* w = w20;
   const double* x = x20;
@@ -80,7 +80,7 @@ inline double bivariate_normal_upper_genz(double h, double k, double r) noexcept
         sum += w[i] * std::exp((sn * hk - hs) / ((1.0 - sn) * (1.0 + sn)));
       }
     }
-    return normal_ccdf(h) * normal_ccdf(k) + sum * asr / two_pi;
+    return normal_ccdf(h) * normal_ccdf(k) + sum * asr / two_pi<double>;
   }
   if (r < 0.0) {
     k = -k;
@@ -95,7 +95,7 @@ inline double bivariate_normal_upper_genz(double h, double k, double r) noexcept
                (1.0 - c * (bs - as) * (1.0 - d * bs / 5.0) / 3.0 + c * d * as * as / 5.0);
   if (hk > -160.0) {  // otherwise exp(−hk/2)·Φ(−b/a) is below the double range
     const double b = std::sqrt(bs);
-    bvn -= std::exp(-0.5 * hk) * std::sqrt(two_pi) * normal_cdf(-b / a) * b *
+    bvn -= std::exp(-0.5 * hk) * std::sqrt(two_pi<double>) * normal_cdf(-b / a) * b *
            (1.0 - c * bs * (1.0 - d * bs / 5.0) / 3.0);
   }
   a *= 0.5;
@@ -110,7 +110,7 @@ inline double bivariate_normal_upper_genz(double h, double k, double r) noexcept
               std::exp(-0.5 * (bs / xs + hk)) * (1.0 + c * xs * (1.0 + d * xs)));
     }
   }
-  bvn = -bvn / two_pi;
+  bvn = -bvn / two_pi<double>;
   if (r > 0.0) return bvn + normal_ccdf(std::max(h, k));
   return -bvn + (h < k ? normal_interval(h, k) : 0.0);
 }
@@ -128,7 +128,6 @@ inline double bivariate_normal_upper_genz(double h, double k, double r) noexcept
 /// adaptive (integrate_adaptive) to an estimated 1e-13 relative (the QK15 estimate is
 /// pessimistic: the measured error is 1e-15 to 1e-14 relative).
 inline double bivariate_normal_upper_tail(double h, double k, double r) noexcept {
-  constexpr double pi = 3.141592653589793238463;
   double base;
   double u;
   double v;
@@ -137,7 +136,7 @@ inline double bivariate_normal_upper_tail(double h, double k, double r) noexcept
   if (r > 0.0) {
     base = normal_ccdf(h) * normal_ccdf(k);
     u = h - k, v = h + k;
-    lo = 0.5 * std::acos(r), hi = 0.25 * pi;
+    lo = 0.5 * std::acos(r), hi = 0.25 * pi<double>;
   } else {
     base = h < -k ? normal_interval(h, -k) : 0.0;
     u = h + k, v = h - k;
@@ -197,7 +196,7 @@ inline double bivariate_normal_upper_tail(double h, double k, double r) noexcept
   for (int i = n_below - 1; i >= 0; --i) breaks[n++] = below[i];
   breaks[n++] = p;
   for (int i = 0; i < n_above; ++i) breaks[n++] = above[i];
-  return base + integrate_adaptive(g, breaks, n, 1e-13 * pi * base, 1e-13) / pi;
+  return base + integrate_adaptive(g, breaks, n, 1e-13 * pi<double> * base, 1e-13) / pi<double>;
 }
 
 /// Below this value Genz's result (absolute error ~1e-16) is replaced by the tail form.

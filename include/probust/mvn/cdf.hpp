@@ -16,7 +16,7 @@
 #include <Eigen/Dense>
 
 #include "probust/mvn/detail/engine.hpp"
-#include "probust/mvn/detail/validate.hpp"
+#include "probust/detail/validate.hpp"
 #include "probust/mvn/options.hpp"
 
 namespace probust {

@@ -9,7 +9,7 @@
 #include <Eigen/Dense>
 
 #include "probust/mvn/cdf.hpp"
-#include "probust/mvn/detail/validate.hpp"
+#include "probust/detail/validate.hpp"
 
 namespace probust {
 

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <utility>
 
+#include "probust/detail/math.hpp"
 #include "probust/errors.hpp"
 #include "probust/mvn/bivariate.hpp"
 #include "probust/mvn/univariate.hpp"
@@ -44,12 +45,11 @@ inline double plackett_term(double ha, double hb, double hc, double ra, double r
 /// (1954) 351–360.
 inline double trivariate_normal_upper_plackett(double h1, double h2, double h3, double r12,
                                                double r13, double r23) noexcept {
-  constexpr double two_pi = 6.283185307179586476925;
   const double base = normal_ccdf(h1) * bivariate_normal_upper_unchecked(h2, h3, r23);
   const double a12 = std::asin(r12);
   const double a13 = std::asin(r13);
   const double breaks[2] = {0.0, 1.0};
-  const double abs_tol = 1e-12 * two_pi * base;
+  const double abs_tol = 1e-12 * two_pi<double> * base;
   // One path per non-zero correlation of X1: along it that correlation runs from 0 to its
   // value (sin(a·t)) while the other one follows sin(a_other·t); swapping (h2, a12) with
   // (h3, a13) gives the second path.
@@ -62,7 +62,7 @@ inline double trivariate_normal_upper_plackett(double h1, double h2, double h3, 
     return a * integrate_adaptive(f, breaks, 2, abs_tol / std::fabs(a), 1e-12);
   };
   const double integral = path(a12, a13, h2, h3) + path(a13, a12, h3, h2);
-  return base + integral / two_pi;
+  return base + integral / two_pi<double>;
 }
 
 /// trivariate_normal_upper without argument checks: no NaN, correlations in [−1, 1]

@@ -8,11 +8,13 @@
 #include <cmath>
 #include <limits>
 
+#include "probust/detail/math.hpp"
+
 namespace probust {
 
 /// Standard normal CDF Φ(x) = ½·erfc(−x/√2). Full relative precision for x → −∞.
 inline double normal_cdf(double x) noexcept {
-  return 0.5 * std::erfc(-x * 0.70710678118654752440);
+  return 0.5 * std::erfc(-x * detail::inv_sqrt2<double>);
 }
 
 /// Upper tail Φ̄(x) = 1 − Φ(x) = Φ(−x), computed without cancellation.
@@ -20,7 +22,7 @@ inline double normal_ccdf(double x) noexcept { return normal_cdf(-x); }
 
 /// Standard normal density φ(x) = exp(−x²/2)/√(2π).
 inline double normal_pdf(double x) noexcept {
-  return 0.39894228040143267794 * std::exp(-0.5 * x * x);
+  return detail::inv_sqrt_2pi<double> * std::exp(-0.5 * x * x);
 }
 
 /// log Φ(x), finite for every finite x. For x < −37 (where Φ underflows) it uses
@@ -28,7 +30,7 @@ inline double normal_pdf(double x) noexcept {
 /// M(t) = 1/(t + 1/(t + 2/(t + 3/(t + …))))  (Abramowitz & Stegun 26.2.14).
 inline double log_normal_cdf(double x) noexcept {
   if (x > -5.0) {
-    return std::log1p(-0.5 * std::erfc(x * 0.70710678118654752440));
+    return std::log1p(-0.5 * std::erfc(x * detail::inv_sqrt2<double>));
   }
   if (x > -37.0) return std::log(normal_cdf(x));
   if (std::isinf(x)) return -std::numeric_limits<double>::infinity();
@@ -36,7 +38,7 @@ inline double log_normal_cdf(double x) noexcept {
   // Evaluate the continued fraction bottom-up with a fixed depth (ample for t ≥ 37).
   double cf = t;
   for (int n = 40; n >= 1; --n) cf = t + n / cf;
-  return -0.5 * x * x - 0.91893853320467274178 - std::log(cf);
+  return -0.5 * x * x - detail::log_sqrt_2pi<double> - std::log(cf);
 }
 
 /// P(a < X < b) = Φ(b) − Φ(a) for a standard normal X and a ≤ b, taken from the tail in
@@ -91,16 +93,12 @@ inline double normal_quantile_tail(double r) noexcept {
            0.59983220655588793769) * r + 1.0);
 }
 
-}  // namespace detail
-
 /// Φ⁻¹(exp(log_p)) for log_p ≤ 0, without forming p: usable when p underflows
 /// (AS 241's tail branch needs only √(−log p)).
 inline double normal_quantile_from_log(double log_p) noexcept {
   if (log_p > -2.59) return normal_quantile(std::exp(log_p));  // p > 0.075: central part
-  return detail::normal_quantile_tail(std::sqrt(-log_p));
+  return normal_quantile_tail(std::sqrt(-log_p));
 }
-
-namespace detail {
 
 /// The central part of AS 241 as a function of q = p − ½, valid for |q| ≤ 0.425.
 inline double normal_quantile_central(double q) noexcept {
@@ -130,7 +128,10 @@ inline double normal_quantile(double p) noexcept {
   return q < 0.0 ? value : -value;
 }
 
-/// out[i] = Φ⁻¹(p[i]) for i < n, the same values as normal_quantile (out may alias p). The central rational is evaluated for the whole batch without branches, so the
+namespace detail {
+
+/// out[i] = Φ⁻¹(p[i]) for i < n, the same values as normal_quantile (out may alias p).
+/// The central rational is evaluated for the whole batch without branches, so the
 /// compiler vectorizes it; the few entries in the tails (p < 0.075 or p > 0.925) are then
 /// recomputed one by one. Several times faster than n scalar calls in the QMC integrand.
 inline void normal_quantile_batch(const double* p, double* out, int n) noexcept {
@@ -206,7 +207,7 @@ inline void normal_cdf_batch(const double* x, double* out, int n) noexcept {
     Eigen::Map<Eigen::Array<double, chunk, 1>> e(density);
     e = e.exp();
     for (int i = 0; i < chunk; ++i) {
-      const double lower = 0.398942280401432677939946059934381868 * density[i] * mills[i] *
+      const double lower = detail::inv_sqrt_2pi<double> * density[i] * mills[i] *
                            (0.5 * s2[i] * b1[i] - b2[i] + c[0]);
       xs[i] = xs[i] <= 0.0 ? lower : 1.0 - lower;
     }
@@ -214,4 +215,5 @@ inline void normal_cdf_batch(const double* x, double* out, int n) noexcept {
   }
 }
 
+}  // namespace detail
 }  // namespace probust

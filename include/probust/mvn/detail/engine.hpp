@@ -24,7 +24,7 @@
 #include "probust/mvn/detail/minimax_tilting.hpp"
 #include "probust/mvn/detail/pivoted_cholesky.hpp"
 #include "probust/mvn/options.hpp"
-#include "probust/mvn/rare_event.hpp"
+#include "probust/mvn/detail/rare_event.hpp"
 #include "probust/mvn/trivariate.hpp"
 #include "probust/mvn/univariate.hpp"
 
@@ -40,12 +40,13 @@ inline double upper_orthant(const std::vector<double>& h, const Eigen::MatrixXd&
   std::vector<int> idx;
   for (int i = 0; i < static_cast<int>(h.size()); ++i) {
     if (h[static_cast<std::size_t>(i)] == std::numeric_limits<double>::infinity()) return 0.0;
-    if (h[static_cast<std::size_t>(i)] > -std::numeric_limits<double>::infinity()) idx.push_back(i);
+    if (h[static_cast<std::size_t>(i)] > -std::numeric_limits<double>::infinity()) {
+      idx.push_back(i);
+    }
   }
-  const auto at = [&](int i) { return h[static_cast<std::size_t>(idx[static_cast<std::size_t>(i)])]; };
-  const auto rho = [&](int i, int j) {
-    return std::clamp(r(idx[static_cast<std::size_t>(i)], idx[static_cast<std::size_t>(j)]), -1.0, 1.0);
-  };
+  const auto kept = [&](int i) { return idx[static_cast<std::size_t>(i)]; };
+  const auto at = [&](int i) { return h[static_cast<std::size_t>(kept(i))]; };
+  const auto rho = [&](int i, int j) { return std::clamp(r(kept(i), kept(j)), -1.0, 1.0); };
   switch (idx.size()) {
     case 0: return 1.0;
     case 1: return normal_ccdf(at(0));
@@ -142,7 +143,8 @@ struct limit_events {
 };
 
 /// Rare-event estimate of 1 − p on the ordered factor: one event per finite limit,
-/// {L_i w > b_i} and {−L_i w > −a_i}. Returns false if the budget ran out.
+/// {L_i w > b_i} and {−L_i w > −a_i}. The result's `converged` is false if the budget ran
+/// out.
 inline rare_event_result complement_by_rare_events(const ordered_factor& f, double abs_target,
                                                    const mvn_options& opt) {
   const limit_events events(f.lower, f.upper);
@@ -163,10 +165,11 @@ inline rare_event_result complement_by_rare_events(const ordered_factor& f, doub
 }
 
 /// Tries to pin 1 − p = P(∪ events) between the Bonferroni–Hunter bounds
-/// (union_bonferroni_hunter on the limit_events of a, b). Succeeds — `out` filled with the midpoint, error = half the bracket,
-/// method = bound — when the half-width is within complement_rel_tol of the lower bound
-/// and within the absolute target; that is typical of robust points (p near 1 with one
-/// dominant margin) and costs microseconds instead of sampling.
+/// (union_bonferroni_hunter on the limit_events of a, b). Succeeds — `out` filled with the
+/// midpoint, error = half the bracket, method = bound — when the half-width is within
+/// complement_rel_tol of the lower bound and within the absolute target; that is typical
+/// of robust points (p near 1 with one dominant margin) and costs microseconds instead of
+/// sampling.
 inline bool complement_by_bounds(const Eigen::MatrixXd& r, const Eigen::VectorXd& a,
                                  const Eigen::VectorXd& b, double abs_target,
                                  const mvn_options& opt, mvn_result& out) {

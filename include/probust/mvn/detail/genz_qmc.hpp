@@ -358,7 +358,7 @@ inline qmc_estimate integrate_randomized(sov_integrand& integrand, double log_sc
   sequences.reserve(static_cast<std::size_t>(m));
   for (int s = 0; s < m; ++s) {
     sequences.emplace_back(static_cast<std::size_t>(dim),
-                           stream(opt.seed, static_cast<std::uint64_t>(s)));
+                           point_engine(opt.seed, static_cast<std::uint64_t>(s)));
   }
   std::vector<double> sums(static_cast<std::size_t>(m), 0.0);
   Eigen::MatrixXd uniforms(dim, sov_integrand::block);
@@ -426,12 +426,13 @@ inline qmc_estimate integrate_randomized(sov_integrand& integrand, double log_sc
   return out;
 }
 
+/// log p below which integrate_sov runs the integrand in log mode (p ≈ 1e-130).
+inline constexpr double log_mode_threshold = -300.0;
+
 /// The SOV integral of `f` by integrate_randomized. When the ordering's estimate of log p
 /// and a pilot measurement of it are below log_mode_threshold (p ≈ 1e-130), the integrand
 /// runs in log mode scaled by the measured value, so p down to ~1e-300 and below keeps its
 /// relative accuracy; the tolerance abs_tol is scaled accordingly.
-inline constexpr double log_mode_threshold = -300.0;
-
 inline qmc_estimate integrate_sov(const ordered_factor& f, const mvn_options& opt) {
   sov_integrand integrand(f);
   double log_scale = 0.0;
@@ -443,7 +444,7 @@ inline qmc_estimate integrate_sov(const ordered_factor& f, const mvn_options& op
     double scale = f.log_estimate;
     if (dim > 0) {
       scrambled_sobol pilot(static_cast<std::size_t>(dim),
-                            stream(opt.seed, static_cast<std::uint64_t>(opt.randomizations)));
+                            point_engine(opt.seed, static_cast<std::uint64_t>(opt.randomizations)));
       Eigen::MatrixXd uniforms(dim, sov_integrand::block);
       for (int p = 0; p < sov_integrand::block; ++p) {
         pilot.next(static_cast<std::uint64_t>(p), uniforms.col(p).data(), 1);

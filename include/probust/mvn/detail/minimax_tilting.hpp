@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "probust/detail/math.hpp"
 #include "probust/mvn/detail/genz_qmc.hpp"
 #include "probust/mvn/detail/pivoted_cholesky.hpp"
 #include "probust/mvn/options.hpp"
@@ -57,7 +58,6 @@ inline truncated_moments standard_truncated_moments(double a, double b) {
     const truncated_moments m = standard_truncated_moments(-b, -a);
     return {m.log_mass, -m.mean, m.variance};
   }
-  constexpr double log_sqrt_2pi = 0.91893853320467274178;
   truncated_moments m;
   m.log_mass = log_normal_interval(a, b);
   const double width = b - a;
@@ -67,8 +67,10 @@ inline truncated_moments standard_truncated_moments(double a, double b) {
     m.variance = width * width / 12.0;
     return m;
   }
-  const double ra = std::isinf(a) ? 0.0 : std::exp(-0.5 * a * a - log_sqrt_2pi - m.log_mass);
-  const double rb = std::isinf(b) ? 0.0 : std::exp(-0.5 * b * b - log_sqrt_2pi - m.log_mass);
+  const double ra =
+      std::isinf(a) ? 0.0 : std::exp(-0.5 * a * a - log_sqrt_2pi<double> - m.log_mass);
+  const double rb =
+      std::isinf(b) ? 0.0 : std::exp(-0.5 * b * b - log_sqrt_2pi<double> - m.log_mass);
   m.mean = ra - rb;
   if (b < -40.0) {
     const double t = -b;

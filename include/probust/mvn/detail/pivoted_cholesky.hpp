@@ -12,6 +12,7 @@
 #include <numeric>
 #include <vector>
 
+#include "probust/detail/math.hpp"
 #include "probust/errors.hpp"
 #include "probust/mvn/univariate.hpp"
 
@@ -37,9 +38,9 @@ inline double truncated_normal_mean(double a, double b) {
   if (a > 0.0) return -truncated_normal_mean(-b, -a);  // reflect into the lower half
   // Now a ≤ 0: the mass is not in the far upper tail; use ratios of densities to Φ(b).
   const double log_phi_b = std::isinf(b) ? -std::numeric_limits<double>::infinity()
-                                         : -0.5 * b * b - 0.91893853320467274178;
+                                         : -0.5 * b * b - log_sqrt_2pi<double>;
   const double log_phi_a = std::isinf(a) ? -std::numeric_limits<double>::infinity()
-                                         : -0.5 * a * a - 0.91893853320467274178;
+                                         : -0.5 * a * a - log_sqrt_2pi<double>;
   const double log_mass_b = log_normal_cdf(b);
   const double mass_a_over_b = std::exp(log_normal_cdf(a) - log_mass_b);
   const double denominator = 1.0 - mass_a_over_b;

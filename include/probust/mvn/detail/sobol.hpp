@@ -12,11 +12,12 @@
 /// (1988) for the direction-number recurrence). Dimensions beyond the table are filled
 /// with pseudo-random digits (plain Monte Carlo in those coordinates, still unbiased).
 
-#include <boost/random/detail/sobol_table.hpp>
+#include <boost/random/sobol.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
+#include "probust/detail/bits.hpp"
 #include "probust/random.hpp"
 
 namespace probust::detail {
@@ -26,7 +27,7 @@ namespace probust::detail {
 /// the natural order over every block [0, 2^m).
 class scrambled_sobol {
  public:
-  using table = boost::random::detail::qrng_tables::sobol;
+  using table = boost::random::default_sobol_table;  // Joe–Kuo, public in Boost.Random
   static constexpr std::size_t table_dimension = table::max_dimension;
   static constexpr int bits = 32;
 
@@ -52,7 +53,7 @@ class scrambled_sobol {
         std::uint32_t v = m[b] << (bits - 1 - b);
         std::uint32_t scrambled = 0;
         while (v != 0u) {
-          const int bit = __builtin_ctz(v);  // lowest set bit, cleared below
+          const int bit = countr_zero(v);  // lowest set bit, cleared below
           scrambled ^= columns[bits - 1 - bit];
           v &= v - 1u;
         }
@@ -70,7 +71,7 @@ class scrambled_sobol {
     constexpr double scale = 1.0 / 4294967296.0;  // 2^-32
     const std::size_t sobol_dims = dimension_ < table_dimension ? dimension_ : table_dimension;
     if (index > 0) {
-      const int bit = __builtin_ctzll(index);
+      const int bit = countr_zero(index);
       for (std::size_t d = 0; d < sobol_dims; ++d) state_[d] ^= directions_[d * bits + bit];
     }
     for (std::size_t d = 0; d < sobol_dims; ++d) {

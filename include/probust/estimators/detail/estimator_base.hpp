@@ -3,7 +3,7 @@
 /// What the estimator classes share: the scalar and option types, the stored options
 /// (checked at construction), the compile-time checks of the model and noise types, and
 /// (for the stochastic estimators) the overload of `estimate` that draws its noise from
-/// probust::stream(options().seed, 0).
+/// probust::point_engine(options().seed, 0).
 
 #include <Eigen/Dense>
 #include <cstdio>
@@ -71,18 +71,18 @@ class estimator_base {
 
 /// The base of a stochastic estimator Derived (CRTP), whose Options have a `seed` and which
 /// defines `estimate(model, x, noise, engine)` drawing its noise from the caller's engine.
-/// Adds `estimate(model, x, noise)`: the same with the engine probust::stream(seed, 0),
+/// Adds `estimate(model, x, noise)`: the same with the engine probust::point_engine(seed, 0),
 /// reproducible bit for bit. Derived brings it in with `using base::estimate;`.
 template <class Derived, class T, class Options>
 class seeded_estimator : public estimator_base<T, Options> {
  public:
   using estimator_base<T, Options>::estimator_base;
 
-  /// The estimate with the noise drawn from probust::stream(options().seed, 0).
+  /// The estimate with the noise drawn from probust::point_engine(options().seed, 0).
   template <class Model, class Noise>
   robustness_result estimate(Model&& model, const Eigen::Matrix<T, Eigen::Dynamic, 1>& x,
                              const Noise& noise) const {
-    random_engine engine = stream(this->options().seed, 0);
+    random_engine engine = point_engine(this->options().seed, 0);
     return static_cast<const Derived&>(*this).estimate(model, x, noise, engine);
   }
 };

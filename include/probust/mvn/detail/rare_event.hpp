@@ -113,8 +113,9 @@ union_bounds union_bonferroni_hunter(const Eigen::Ref<const Eigen::VectorXd>& c,
     next = -1;
     for (Eigen::Index j = 0; j < m; ++j) {
       if (in_tree[static_cast<std::size_t>(j)]) continue;
-      best[static_cast<std::size_t>(j)] = std::max(best[static_cast<std::size_t>(j)], weight(added, j));
-      if (next < 0 || best[static_cast<std::size_t>(j)] > best[static_cast<std::size_t>(next)]) next = j;
+      const auto uj = static_cast<std::size_t>(j);
+      best[uj] = std::max(best[uj], weight(added, j));
+      if (next < 0 || best[uj] > best[static_cast<std::size_t>(next)]) next = j;
     }
     if (next < 0) break;
   }
@@ -145,7 +146,7 @@ struct rare_event_result {
 /// are contained in it), so duplicated constraints cost nothing and a single distinct
 /// event is returned exactly (error 0, no samples).
 ///
-/// Samples come in batches of 1024 (batch b draws from stream(seed, b); the counts of a
+/// Samples come in batches of 1024 (batch b draws from point_engine(seed, b); the counts of a
 /// batch are one matrix product U·Z). After each batch the error is
 ///   max(3·SE, μ·(1 − 1/k)·5.9/n),  SE = μ·sd(1/S)/√n;
 /// the floor is the 3σ-equivalent (99.7 %) bound on E[1/S] when no sample has yet
@@ -158,7 +159,7 @@ struct rare_event_result {
 inline rare_event_result union_probability(const Eigen::MatrixXd& U, const Eigen::VectorXd& c,
                                            double rel_tol, std::uint64_t max_samples,
                                            std::uint64_t seed) {
-  constexpr const char* fn = "union_probability";
+  constexpr const char* fn = "probust::detail::union_probability";
   if (U.rows() != c.size()) {
     throw_invalid_argument(fn, "U has " + std::to_string(U.rows()) + " rows but c has " +
                                    std::to_string(c.size()) + " entries");
@@ -232,7 +233,7 @@ inline rare_event_result union_probability(const Eigen::MatrixXd& U, const Eigen
   for (std::uint64_t batch = 0; n < max_samples; ++batch) {
     const auto m = static_cast<Eigen::Index>(
         std::min<std::uint64_t>(static_cast<std::uint64_t>(batch_size), max_samples - n));
-    random_engine engine = stream(seed, batch);
+    random_engine engine = point_engine(seed, batch);
     fill_standard_normal(engine, Z.leftCols(m));
     for (Eigen::Index b = 0; b < m; ++b) {
       const double v = uniform_open01(engine) * mu;

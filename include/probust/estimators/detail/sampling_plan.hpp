@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "probust/errors.hpp"
-#include "probust/estimators/estimator_base.hpp"
+#include "probust/estimators/detail/estimator_base.hpp"
 #include "probust/model.hpp"
 #include "probust/stats.hpp"
 

@@ -1,0 +1,18 @@
+// Includes mv_sigmoid.hpp, then dense_network.hpp (see odr_order.hpp).
+#include "probust/estimators/mv_sigmoid.hpp"
+#include "probust/models/dense_network.hpp"
+#include "odr_order.hpp"
+
+namespace probust_test {
+
+Eigen::VectorXd sigmoid_activation_b(const Eigen::VectorXd& z) {
+  Eigen::VectorXd out = z;
+  probust::detail::apply_activation(out, probust::activation::sigmoid, 0.0);
+  return out;
+}
+
+Eigen::VectorXd logistic_b(const Eigen::VectorXd& z) {
+  return z.unaryExpr([](double v) { return probust::detail::logistic(v); });
+}
+
+}  // namespace probust_test
