@@ -26,6 +26,7 @@
 #include "probust/model.hpp"
 #include "probust/models/affine.hpp"
 #include "probust/noise.hpp"
+#include "probust/progress.hpp"
 #include "probust/random.hpp"
 
 namespace {
@@ -69,7 +70,6 @@ probust::monte_carlo_estimator<> small_mc(std::uint64_t seed = 11) {
 probust::dataset_options quiet(unsigned threads) {
   probust::dataset_options o;
   o.threads = threads;
-  o.progress_bar = false;
   return o;
 }
 
@@ -481,6 +481,18 @@ TEST_CASE("run_dataset: progress reports are non-decreasing and end at the total
       }
     }
   }
+}
+
+TEST_CASE("run_dataset: no progress by default; probust::progress_bar is a progress callback") {
+  CHECK_FALSE(probust::dataset_options{}.progress);
+  const auto model = tanh_model();
+  const Eigen::MatrixXd points = test_points(5);
+  const probust::isotropic_gaussian noise{0.3};
+  probust::dataset_options with_bar = quiet(2);
+  // Draws on stderr only if it is a terminal (not under ctest); the rows are the same.
+  with_bar.progress = probust::progress_bar{};
+  CHECK(reproducible_csv(probust::run_dataset(model, points, noise, with_bar, small_mc())) ==
+        reproducible_csv(probust::run_dataset(model, points, noise, quiet(2), small_mc())));
 }
 
 TEST_CASE("run_dataset: a throwing progress callback stops the run and propagates") {

@@ -171,7 +171,6 @@ TEST_CASE("summaries of a dataset run: Taylor is exact on an affine model") {
   mc_options.samples = 4000;
   probust::dataset_options run;
   run.threads = 2;
-  run.progress_bar = false;
   const auto rows = probust::run_dataset(model, points, labels, probust::isotropic_gaussian(0.5),
                                          run, probust::taylor_estimator<>(),
                                          probust::monte_carlo_estimator<>(mc_options));

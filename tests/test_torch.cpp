@@ -272,7 +272,6 @@ TEST_CASE("torch_model: run_dataset rows are bit-identical for 1 and 2 threads",
   const auto csv = [&](unsigned threads) {
     probust::dataset_options o;
     o.threads = threads;
-    o.progress_bar = false;
     std::vector<probust::dataset_row> rows =
         probust::run_dataset(cnn, points, noise, o, taylor, mc);
     for (auto& row : rows) {

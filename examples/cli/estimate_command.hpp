@@ -22,12 +22,6 @@
 #include <variant>
 #include <vector>
 
-#if defined(_WIN32)
-#include <io.h>
-#elif defined(__unix__) || defined(__APPLE__)
-#include <unistd.h>
-#endif
-
 #include <probust/config.hpp>
 #include <probust/dataset.hpp>
 #include <probust/estimators/control_variate.hpp>
@@ -37,6 +31,7 @@
 #include <probust/estimators/softmax.hpp>
 #include <probust/estimators/taylor.hpp>
 #include <probust/noise.hpp>
+#include <probust/progress.hpp>
 
 #include "arguments.hpp"
 #include "cli_model.hpp"
@@ -325,53 +320,25 @@ inline estimator_run make_estimator(const std::string& name, const estimate_sett
   return bind_estimator(model, table, probust::mmse_mv_sigmoid_estimator<>(o));
 }
 
-/// One progress bar on stderr over all the (σ, estimator) runs of the command:
-///     probust-cli: [=========>          ]  47%  sigma 0.1, monte_carlo  12 s, ~14 s left
-/// Drawn only when enabled and stderr is a terminal (never into a log file).
+/// One probust::progress_bar over all the (σ, estimator) runs of the command, counting
+/// (point, run) pairs; drawn only when enabled and stderr is a terminal.
 class run_progress {
  public:
   run_progress(bool enabled, std::size_t runs)
-      : enabled_(enabled && stderr_is_terminal()), runs_(runs) {}
+      : bar_("probust-cli"), enabled_(enabled && bar_.enabled()), runs_(runs) {}
 
-  /// The progress callback of run `run` (0-based), described by `what`; empty if disabled.
-  std::function<void(const probust::dataset_progress&)> callback(std::size_t run,
-                                                                 std::string what) {
+  /// The progress callback of run `run` (0-based); empty if disabled.
+  std::function<void(const probust::dataset_progress&)> callback(std::size_t run) {
     if (!enabled_) return {};
-    return [this, run, what](const probust::dataset_progress& p) {
-      const double part = p.total == 0 ? 1.0 : static_cast<double>(p.done) / p.total;
-      draw((static_cast<double>(run) + part) / static_cast<double>(runs_), what,
-           run + 1 == runs_ && p.done == p.total);
+    return [this, run](const probust::dataset_progress& p) {
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+      bar_({run * p.total + p.done, runs_ * p.total, seconds});
     };
   }
 
  private:
-  static bool stderr_is_terminal() {
-#if defined(_WIN32)
-    return _isatty(_fileno(stderr)) != 0;
-#elif defined(__unix__) || defined(__APPLE__)
-    return isatty(fileno(stderr)) != 0;
-#else
-    return false;
-#endif
-  }
-
-  void draw(double fraction, const std::string& what, bool last) {
-    constexpr int width = 20;
-    const int filled = static_cast<int>(fraction * width);
-    std::string bar(width, ' ');
-    std::fill(bar.begin(), bar.begin() + filled, '=');
-    if (filled < width) bar[static_cast<std::size_t>(filled)] = '>';
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    char left[32] = "";
-    if (fraction > 0.0 && !last) {
-      std::snprintf(left, sizeof left, ", ~%.0f s left", seconds / fraction - seconds);
-    }
-    std::fprintf(stderr, "\rprobust-cli: [%s] %3d%%  %-28s %.0f s%-16s%s", bar.c_str(),
-                 static_cast<int>(fraction * 100.0), what.c_str(), seconds, left, last ? "\n" : "");
-    std::fflush(stderr);
-  }
-
+  probust::progress_bar bar_;
   bool enabled_;
   std::size_t runs_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
@@ -430,13 +397,10 @@ inline int run_estimate(const estimate_settings& s) {
     probust::dataset_options options;
     options.threads = s.threads;
     options.first_id = table.first_id;  // this process holds only its shard's rows
-    options.progress_bar = false;       // run_progress draws one bar for all runs
     for (std::size_t k = 0; k < s.sigmas.size(); ++k) {
       std::vector<std::vector<probust::dataset_row>> per_estimator;
       for (std::size_t e = 0; e < estimators.size(); ++e) {
-        options.progress =
-            progress.callback(k * estimators.size() + e,
-                              "sigma " + format_number(s.sigmas[k]) + ", " + s.estimators[e]);
+        options.progress = progress.callback(k * estimators.size() + e);
         per_estimator.push_back(estimators[e](s.sigmas[k], options));
       }
       const std::vector<probust::dataset_row> rows = interleave(per_estimator);

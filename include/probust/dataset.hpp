@@ -1,7 +1,8 @@
 #pragma once
 /// \file dataset.hpp
 /// The batch runner: every estimator at every point of a data set, on a pool of threads,
-/// with progress reporting, sharding and per-point error isolation. The rows it returns
+/// with progress reporting (a callback; probust/progress.hpp has a terminal bar), sharding
+/// and per-point error isolation. The rows it returns
 /// are reproducible bit for bit (all fields but the wall time `seconds`) whatever the
 /// thread count and the shard split. dataset_io.hpp writes and reads them (CSV, JSON Lines).
 
@@ -10,26 +11,18 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <exception>
 #include <functional>
 #include <limits>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
-#if defined(_WIN32)
-#include <io.h>
-#elif defined(__unix__) || defined(__APPLE__)
-#include <unistd.h>
-#endif
-
+#include "probust/detail/thread_pool.hpp"
 #include "probust/errors.hpp"
 #include "probust/estimators/result.hpp"
 #include "probust/noise.hpp"
@@ -146,11 +139,10 @@ struct dataset_options {
   /// Called with the progress on the calling thread, at the start (done = 0), at most
   /// every 100 ms while running, and once at the end (done == total); done never
   /// decreases. If it throws, the workers finish their current point, are joined, and the
-  /// exception propagates out of run_dataset. Empty (default): see progress_bar.
+  /// exception propagates out of run_dataset. Empty (default): no progress is reported
+  /// and nothing is drawn. For a bar on the terminal, include <probust/progress.hpp> and
+  /// set `progress = probust::progress_bar{}`.
   std::function<void(const dataset_progress&)> progress;
-  /// When there is no progress callback: draw a progress bar on stderr (default true),
-  /// only if stderr is a terminal (never into a log file or a pipe).
-  bool progress_bar = true;
 };
 
 namespace detail {
@@ -233,73 +225,12 @@ robustness_result estimate_at(const Estimator& estimator, Model& model,
   }
 }
 
-/// True if stderr is a terminal (always false where this cannot be asked).
-inline bool stderr_is_terminal() noexcept {
-#if defined(_WIN32)
-  return _isatty(_fileno(stderr)) != 0;
-#elif defined(__unix__) || defined(__APPLE__)
-  return isatty(fileno(stderr)) != 0;
-#else
-  return false;
-#endif
-}
-
-/// A duration for the progress bar: "12 s", "3 min 20 s", "2 h 05 min".
-inline std::string format_duration(double seconds) {
-  const long long s = static_cast<long long>(seconds + 0.5);
-  char text[48];
-  if (s < 60) {
-    std::snprintf(text, sizeof text, "%lld s", s);
-  } else if (s < 3600) {
-    std::snprintf(text, sizeof text, "%lld min %02lld s", s / 60, s % 60);
-  } else {
-    std::snprintf(text, sizeof text, "%lld h %02lld min", s / 3600, s % 3600 / 60);
-  }
-  return text;
-}
-
-/// The default progress display: `\rprobust: [=====>    ]  45%  450/1000 points  12 s
-/// elapsed  ~15 s left` redrawn in place on stderr (padded with spaces to the length of
-/// the previous line), with a newline after the final state.
-class progress_bar {
- public:
-  void operator()(const dataset_progress& p) {
-    constexpr std::size_t width = 20;
-    const double fraction =
-        p.total == 0 ? 1.0 : static_cast<double>(p.done) / static_cast<double>(p.total);
-    const auto filled = static_cast<std::size_t>(fraction * width);
-    std::string bar(width, ' ');
-    std::fill(bar.begin(), bar.begin() + static_cast<std::ptrdiff_t>(filled), '=');
-    if (filled < width) bar[filled] = '>';
-    std::string left;
-    if (p.done > 0 && p.done < p.total) {
-      left = "  ~" + format_duration(p.elapsed_seconds / fraction - p.elapsed_seconds) + " left";
-    }
-    char text[256];
-    std::snprintf(text, sizeof text, "probust: [%s] %3d%%  %zu/%zu points  %s elapsed%s",
-                  bar.c_str(), static_cast<int>(fraction * 100.0), p.done, p.total,
-                  format_duration(p.elapsed_seconds).c_str(), left.c_str());
-    std::string line = text;
-    const std::size_t length = line.size();
-    if (length < previous_length_) line.append(previous_length_ - length, ' ');
-    previous_length_ = length;
-    std::fprintf(stderr, "\r%s%s", line.c_str(), p.done == p.total ? "\n" : "");
-    std::fflush(stderr);
-  }
-
- private:
-  std::size_t previous_length_ = 0;
-};
-
-/// Reports progress through options.progress or the stderr bar (or not at all), at most
+/// Reports progress through options.progress (or not at all, when it is empty), at most
 /// once per 100 ms except for the first and the final report.
 class progress_reporter {
  public:
   progress_reporter(const dataset_options& options, std::size_t total)
-      : callback_(options.progress),
-        draw_bar_(!options.progress && options.progress_bar && stderr_is_terminal()),
-        total_(total),
-        start_(clock::now()) {}
+      : callback_(options.progress), total_(total), start_(clock::now()) {}
 
   /// Reports `done` if it is new and 100 ms have passed since the last report (or it is
   /// the first report).
@@ -322,79 +253,19 @@ class progress_reporter {
     reported_ = true;
     last_done_ = done;
     last_report_ = now;
-    const dataset_progress p{done, total_, std::chrono::duration<double>(now - start_).count()};
     if (callback_) {
-      callback_(p);
-    } else if (draw_bar_) {
-      bar_(p);
+      const double elapsed = std::chrono::duration<double>(now - start_).count();
+      callback_(dataset_progress{done, total_, elapsed});
     }
   }
 
   const std::function<void(const dataset_progress&)>& callback_;  // the user's, not a copy
-  bool draw_bar_;
-  progress_bar bar_;
   std::size_t total_;
   clock::time_point start_;
   clock::time_point last_report_{};
   std::size_t last_done_ = 0;
   bool reported_ = false;
 };
-
-/// Runs `work(i)` (which must not throw) for i = 0, …, count − 1 on `threads` workers
-/// that take the next i from an atomic counter, while the calling thread reports the
-/// progress. threads == 1 runs on the calling thread. If a progress report throws, the
-/// workers stop after their current item, are joined, and the exception propagates.
-inline void run_parallel(std::size_t count, unsigned threads, const dataset_options& options,
-                         const std::function<void(std::size_t)>& work) {
-  progress_reporter reporter(options, count);
-  reporter.update(0);
-  if (threads <= 1) {
-    for (std::size_t i = 0; i < count; ++i) {
-      work(i);
-      reporter.update(i + 1);
-    }
-    reporter.finish();
-    return;
-  }
-
-  std::atomic<std::size_t> next{0};
-  std::atomic<std::size_t> done{0};
-  std::atomic<bool> stop{false};
-  std::mutex mutex;
-  std::condition_variable finished;
-  // Joins the workers on every exit path (normal, a throwing report, a failed spawn).
-  struct thread_pool {
-    std::atomic<bool>& stop_flag;
-    std::vector<std::thread> running;
-    ~thread_pool() {
-      stop_flag = true;
-      for (std::thread& t : running) t.join();
-    }
-  } pool{stop, {}};
-  const auto worker = [&] {
-    while (!stop) {
-      const std::size_t i = next.fetch_add(1);
-      if (i >= count) return;
-      work(i);
-      if (done.fetch_add(1) + 1 == count) {
-        const std::lock_guard<std::mutex> lock(mutex);
-        finished.notify_one();
-      }
-    }
-  };
-  pool.running.reserve(threads);
-  for (unsigned t = 0; t < threads; ++t) pool.running.emplace_back(worker);
-
-  std::unique_lock<std::mutex> lock(mutex);
-  while (done < count) {
-    finished.wait_for(lock, std::chrono::milliseconds(100), [&] { return done >= count; });
-    lock.unlock();
-    reporter.update(done);
-    lock.lock();
-  }
-  lock.unlock();
-  reporter.finish();
-}
 
 }  // namespace detail
 
@@ -422,10 +293,11 @@ inline void run_parallel(std::size_t count, unsigned threads, const dataset_opti
 ///
 /// Threads. Workers (options.threads, see dataset_options) take the next point from an
 /// atomic counter and write its rows into preallocated slots; the calling thread waits
-/// and reports progress. The model and the estimators are used concurrently from several
-/// threads through the references passed here (`model` with the constness it is passed
-/// with): their call operators and `estimate` must be thread-safe for concurrent calls
-/// (true of probust's models and estimators); use threads = 1 otherwise.
+/// and reports progress to options.progress (nothing is drawn unless it is set). The
+/// model and the estimators are used concurrently from several threads through the
+/// references passed here (`model` with the constness it is passed with): their call
+/// operators and `estimate` must be thread-safe for concurrent calls (true of probust's
+/// models and estimators); use threads = 1 otherwise.
 ///
 /// Errors. An exception from an estimate (std::exception: its what(); anything else:
 /// "unknown exception") or a non-finite probability or bound becomes a row with status
@@ -504,7 +376,11 @@ std::vector<dataset_row> run_dataset(Model&& model,
 
   unsigned threads = options.threads != 0 ? options.threads : std::thread::hardware_concurrency();
   threads = static_cast<unsigned>(std::min<std::size_t>(std::max(threads, 1U), count));
-  detail::run_parallel(count, threads, options, evaluate_point);
+  detail::progress_reporter reporter(options, count);
+  reporter.update(0);
+  detail::run_parallel(count, threads, evaluate_point,
+                       [&](std::size_t done) { reporter.update(done); });
+  reporter.finish();
   return rows;
 }
 
