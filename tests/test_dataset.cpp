@@ -380,6 +380,13 @@ TEST_CASE("run_dataset: argument errors throw probust::invalid_argument") {
   CHECK(std::isnan(rows[0].sigma));
 }
 
+TEST_CASE("row_status_name: the spellings of the status column") {
+  CHECK(std::string(probust::row_status_name(probust::row_status::ok)) == "ok");
+  CHECK(std::string(probust::row_status_name(probust::row_status::not_converged)) ==
+        "not_converged");
+  CHECK(std::string(probust::row_status_name(probust::row_status::error)) == "error");
+}
+
 TEST_CASE("shard_begin: floor(i*n/N) exactly for any 64-bit n, i <= N", "[reliability]") {
   constexpr std::uint64_t top = std::numeric_limits<std::uint64_t>::max();
   // The 128-bit product as the independent reference (GCC and Clang).

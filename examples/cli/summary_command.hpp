@@ -162,7 +162,7 @@ inline void print_most_vulnerable(const std::vector<probust::dataset_row>& rows,
     std::printf("  %8llu  %5s  %9d  %10.6f  %10.3e  [%6.4f, %6.4f]  %s\n",
                 static_cast<unsigned long long>(row.point_id), label.c_str(),
                 row.result.predicted_class, row.result.probability, row.result.complement,
-                row.result.lower, row.result.upper, probust::to_string(row.status));
+                row.result.lower, row.result.upper, probust::row_status_name(row.status));
   }
 }
 

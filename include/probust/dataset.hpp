@@ -38,7 +38,7 @@ enum class row_status {
 };
 
 /// "ok", "not_converged" or "error" (the spelling of the `status` column of the files).
-inline const char* to_string(row_status status) noexcept {
+inline const char* row_status_name(row_status status) noexcept {
   switch (status) {
     case row_status::ok:
       return "ok";
@@ -48,6 +48,12 @@ inline const char* to_string(row_status status) noexcept {
       return "error";
   }
   return "error";
+}
+
+/// The former name of row_status_name.
+[[deprecated("use probust::row_status_name")]] inline const char* to_string(
+    row_status status) noexcept {
+  return row_status_name(status);
 }
 
 /// One (point, estimator) evaluation of run_dataset: which point and estimator, the

@@ -124,7 +124,7 @@ inline dataset_fields row_fields(const dataset_row& row) {
           text(jacobian_name(r.jacobian)),
           real_field(r.variance_reduction),
           real_field(row.seconds),
-          text(to_string(row.status)),
+          text(row_status_name(row.status)),
           text(row.message)};
 }
 
@@ -329,7 +329,7 @@ inline void set_row_field(dataset_row& row, std::size_t column, const std::strin
       break;
     case col_status:
       row.status = parse_name(text, {row_status::ok, row_status::not_converged, row_status::error},
-                              [](row_status v) { return to_string(v); }, column, at);
+                              row_status_name, column, at);
       break;
     case col_message:
       row.message = text;
