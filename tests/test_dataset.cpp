@@ -584,13 +584,13 @@ TEST_CASE("dataset_io: the spelling of the files") {
         "point_id,label,estimator,sigma,predicted_class,probability,lower,upper,complement,"
         "error,converged,model_evaluations,samples,jacobian,variance_reduction,seconds,status,"
         "message\n"
-        "3,,taylor,,1,0.25,0.125,0.5,0.75,0.10000000000000001,true,1,0,user,0,0.5,ok,\n");
+        "3,,taylor,,1,0.25,0.125,0.5,0.75,0.1,true,1,0,user,0,0.5,ok,\n");
   std::ostringstream jsonl;
   probust::write_jsonl(jsonl, {row});
   CHECK(jsonl.str() ==
         "{\"point_id\":3,\"label\":null,\"estimator\":\"taylor\",\"sigma\":null,"
         "\"predicted_class\":1,\"probability\":0.25,\"lower\":0.125,\"upper\":0.5,"
-        "\"complement\":0.75,\"error\":0.10000000000000001,\"converged\":true,"
+        "\"complement\":0.75,\"error\":0.1,\"converged\":true,"
         "\"model_evaluations\":1,\"samples\":0,\"jacobian\":\"user\",\"variance_reduction\":0,"
         "\"seconds\":0.5,"
         "\"status\":\"ok\",\"message\":\"\"}\n");
@@ -599,7 +599,7 @@ TEST_CASE("dataset_io: the spelling of the files") {
   std::ostringstream quoted;
   probust::write_csv(quoted, {row}, false);
   CHECK(quoted.str() ==
-        "3,,taylor,,1,0.25,0.125,0.5,0.75,0.10000000000000001,true,1,0,user,"
+        "3,,taylor,,1,0.25,0.125,0.5,0.75,0.1,true,1,0,user,"
         "0,0.5,error,\"a,\"\"b\"\"\nc\x1f\"\n");
   std::ostringstream escaped;
   probust::write_jsonl(escaped, {row});

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <probust/detail/charconv.hpp>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -149,14 +150,13 @@ inline std::vector<std::string> parse_list(const std::string& option, const std:
   }
 }
 
-/// A double written in C-locale decimal or exponent notation (std::from_chars: no
-/// locale, nothing left over). False if `text` is not such a number.
+/// A double written in decimal or exponent notation (probust::detail::try_parse_number:
+/// std::from_chars, no locale, nothing left over). False if `text` is not such a number.
 inline bool to_real(const std::string& text, double& value) {
-  const char* first = text.data();
-  const char* last = first + text.size();
-  if (first != last && *first == '+') ++first;
-  const auto [end, error] = std::from_chars(first, last, value);
-  return first != last && error == std::errc() && end == last;
+  const probust::detail::parsed_number<double> parsed =
+      probust::detail::try_parse_number<double>(text);
+  value = parsed.value;
+  return static_cast<bool>(parsed);
 }
 
 /// A finite number; "--sigma: 'abc' is not a number".
@@ -253,10 +253,6 @@ inline std::string count_of(std::uint64_t n, const std::string& noun) {
 }
 
 /// The shortest text that reads back as `value` ("0.1", "1e-05").
-inline std::string format_number(double value) {
-  char text[32];
-  const auto result = std::to_chars(text, text + sizeof text, value);
-  return std::string(text, result.ptr);
-}
+inline std::string format_number(double value) { return probust::detail::format_double(value); }
 
 }  // namespace probust_cli

@@ -12,15 +12,14 @@
 #include <initializer_list>
 #include <istream>
 #include <limits>
-#include <locale>
 #include <ostream>
-#include <sstream>
 #include <string>
 #include <system_error>
 #include <utility>
 #include <vector>
 
 #include "probust/dataset.hpp"
+#include "probust/detail/charconv.hpp"
 #include "probust/errors.hpp"
 #include "probust/estimators/result.hpp"
 #include "probust/model.hpp"
@@ -76,16 +75,12 @@ dataset_field integer_field(Integer value) {
   return {field_kind::number, std::to_string(value)};
 }
 
-/// A double field: 17 significant digits in the classic locale (reads back
-/// bit-identically); NaN → null; ±inf → the string "inf" / "-inf".
+/// A double field: the shortest decimal that reads back bit-identically
+/// (detail::format_double, no locale); NaN → null; ±inf → the string "inf" / "-inf".
 inline dataset_field real_field(double value) {
   if (std::isnan(value)) return {};
   if (std::isinf(value)) return {field_kind::string, value > 0 ? "inf" : "-inf"};
-  std::ostringstream out;
-  out.imbue(std::locale::classic());
-  out.precision(std::numeric_limits<double>::max_digits10);
-  out << value;
-  return {field_kind::number, out.str()};
+  return {field_kind::number, format_double(value)};
 }
 
 /// The file spelling of a jacobian_source.
@@ -238,25 +233,18 @@ Integer parse_integer(const std::string& text, std::size_t column, const read_lo
 }
 
 /// A double field: empty → NaN, "inf" / "-inf", else a decimal number read exactly (the
-/// correctly rounded value, in the classic locale).
+/// correctly rounded value, detail::try_parse_number, no locale).
 inline double parse_real(const std::string& text, std::size_t column, const read_location& at) {
   if (text.empty()) return std::numeric_limits<double>::quiet_NaN();
   if (text == "inf") return std::numeric_limits<double>::infinity();
   if (text == "-inf") return -std::numeric_limits<double>::infinity();
-  const auto not_a_number = [&] { at.fail(column, "'" + text + "' is not a number"); };
-  if (text.find_first_not_of("0123456789+-.eE") != std::string::npos) not_a_number();
-  double value = 0.0;
-#if defined(__cpp_lib_to_chars)
-  const char* last = text.data() + text.size();
-  const auto [end, error] = std::from_chars(text.data(), last, value);
-  if (error != std::errc() || end != last) not_a_number();
-#else
-  std::istringstream in(text);
-  in.imbue(std::locale::classic());
-  in >> value;
-  if (in.fail() || in.peek() != std::istringstream::traits_type::eof()) not_a_number();
-#endif
-  return value;
+  // Only the characters the writer uses: no "nan", "infinity" or other spellings.
+  parsed_number<double> parsed{0.0, number_error::not_a_number};
+  if (text.find_first_not_of("0123456789+-.eE") == std::string::npos) {
+    parsed = try_parse_number<double>(text);
+  }
+  if (!parsed) at.fail(column, "'" + text + "' " + describe(parsed.error));
+  return parsed.value;
 }
 
 /// The value among `values` whose spelling name(value) is `text`; fails naming the choices.
@@ -629,7 +617,7 @@ class json_line_parser {
 /// Writes `rows` as CSV: a header line with dataset_columns (unless `header` is false,
 /// for appending to a file that has one), then one line per row, fields separated by
 /// commas and quoted per RFC 4180 when they contain a comma, quote or line break; lines
-/// end in "\n". Doubles have 17 significant digits (they read back bit-identically);
+/// end in "\n". Doubles are the shortest decimals that read back bit-identically;
 /// NaN (sigma of a non-isotropic noise) and label −1 are empty fields; ±inf are `inf`
 /// and `-inf`; booleans `true`/`false`. Independent of the stream's locale. Check the
 /// stream's state for write errors.
@@ -651,7 +639,7 @@ inline void write_csv(std::ostream& out, const std::vector<dataset_row>& rows, b
 }
 
 /// Writes `rows` as JSON Lines: one flat object per row and line, with the keys of
-/// dataset_columns in that order. Numbers as in write_csv (17 significant digits);
+/// dataset_columns in that order. Numbers as in write_csv (shortest round trip);
 /// NaN (sigma of a non-isotropic noise) and label −1 are null; ±inf, which JSON numbers
 /// cannot express, are the strings "inf" and "-inf"; booleans true/false; strings
 /// escaped (quote, backslash, control characters as \uXXXX). The output is valid UTF-8:
