@@ -164,10 +164,11 @@ elseif(CASE STREQUAL "estimate")
   cli(0 merge --format csv --output est_from_jsonl.csv est.jsonl)
   expect_same_rows(est.csv est_from_jsonl.csv)
 
-  # stdout, a header line in the file, --rows without an end.
+  # stdout, a header line in the file, --rows without an end. The header is RFC 4180 CSV:
+  # its first field is quoted and holds a comma and a line break.
   file(STRINGS "${DATA_DIR}/digits.csv" digits LIMIT_COUNT 3)
-  set(header "")
-  foreach(i RANGE 1 64)
+  set(header "\"pixel 1, top\nleft\",")
+  foreach(i RANGE 2 64)
     string(APPEND header "pixel${i},")
   endforeach()
   list(JOIN digits "\n" body)

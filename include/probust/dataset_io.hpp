@@ -460,6 +460,20 @@ inline void write_jsonl(std::ostream& out, const std::vector<dataset_row>& rows)
   }
 }
 
+/// Reads one CSV record (RFC 4180) whose first line, `line`, is line `line_number` of
+/// `source` into `fields`: fields separated by commas; a field in double quotes may hold
+/// commas, doubled quotes and line breaks (then further lines are read from `in`); a '\r'
+/// ending a line outside quotes is a CRLF line end. Fields are not trimmed. Returns the
+/// number of the record's last line. Throws probust::invalid_argument "<source>:<line>:
+/// <problem>" for a quote inside an unquoted field, text after a closing quote, or an
+/// unterminated quoted field. read_csv reads its records with it.
+inline std::size_t read_csv_record(std::istream& in, std::string line, const std::string& source,
+                                   std::size_t line_number, std::vector<std::string>& fields) {
+  std::size_t last_line = line_number;
+  detail::parse_csv_record(in, std::move(line), {source, line_number}, last_line, fields);
+  return last_line;
+}
+
 /// Reads rows written by write_csv (with its header; the columns may come in any order;
 /// CRLF line ends are accepted too). Blank lines at the end are ignored. result.estimator is ""
 /// (the `estimator` member holds the name). Throws probust::invalid_argument "<source>:<line>:
@@ -471,8 +485,7 @@ inline std::vector<dataset_row> read_csv(std::istream& in, const std::string& so
   std::string line;
   std::vector<std::string> fields;
   if (!std::getline(in, line)) detail::throw_file_error(source, 1, "missing header line");
-  std::size_t last_line = 1;
-  detail::parse_csv_record(in, std::move(line), {source, 1}, last_line, fields);
+  std::size_t last_line = read_csv_record(in, std::move(line), source, 1, fields);
   std::vector<std::size_t> columns;  // columns[i] = the dataset column of field i
   std::vector<bool> seen(dataset_columns.size(), false);
   for (const std::string& name : fields) {
@@ -500,7 +513,7 @@ inline std::vector<dataset_row> read_csv(std::istream& in, const std::string& so
     }
     if (blank_line != 0) detail::throw_file_error(source, blank_line, "blank line before the end");
     const detail::read_location at{source, line_number};
-    detail::parse_csv_record(in, std::move(line), at, last_line, fields);
+    last_line = read_csv_record(in, std::move(line), source, line_number, fields);
     if (fields.size() != columns.size()) {
       at.fail(std::to_string(fields.size()) + " fields, expected " +
               std::to_string(columns.size()));
