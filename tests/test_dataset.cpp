@@ -7,16 +7,19 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstddef>
 #include <cstring>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "catch_shim.hpp"
 #include "test_support.hpp"
+#include "probust/any_estimator.hpp"
 #include "probust/dataset.hpp"
 #include "probust/dataset_io.hpp"
 #include "probust/estimators/control_variate.hpp"
@@ -245,6 +248,82 @@ TEST_CASE("run_dataset: rows are bit-identical for any thread count and shard sp
   const auto serial = probust::run_dataset(affine, points, noise, quiet(1), taylor, mc);
   CHECK(reproducible_csv(probust::run_dataset(affine, points, noise, quiet(3), taylor, mc)) ==
         reproducible_csv(serial));
+}
+
+TEST_CASE("run_dataset: a runtime list and a sigma grid give the rows of the pack, bit for bit") {
+  const auto model = tanh_model();
+  using model_type = std::decay_t<decltype(model)>;
+  Eigen::MatrixXd points = test_points(9);
+  points(4, 2) = std::numeric_limits<double>::quiet_NaN();  // error rows, with their message
+  std::vector<int> labels;
+  for (int i = 0; i < 9; ++i) labels.push_back(i % 3);
+  const probust::taylor_estimator<> taylor;
+  probust::mmse_options mmse_options;
+  mmse_options.seed = 5;
+  const probust::mmse_estimator<> mmse(mmse_options);
+  const auto mc = small_mc(7);
+  probust::control_variate_options cv_options;
+  cv_options.samples = 1000;
+  const probust::control_variate_estimator<> cv(cv_options);
+  const std::vector<probust::any_estimator<model_type>> list = {taylor, mmse, mc, cv};
+  CHECK(std::string(list[2].name()) == "monte_carlo");
+  CHECK_FALSE(list[0].stochastic());
+  CHECK(list[3].stochastic());
+
+  const std::vector<double> sigmas = {0.3, 0.05};
+  for (unsigned threads : {1U, 2U}) {
+    INFO("threads " << threads);
+    std::vector<probust::dataset_row> pack;
+    for (const double sigma : sigmas) {
+      const probust::isotropic_gaussian<double> noise(sigma);
+      const auto rows =
+          probust::run_dataset(model, points, labels, noise, quiet(threads), taylor, mmse, mc, cv);
+      CHECK(reproducible_csv(probust::run_dataset(model, points, labels, noise, quiet(threads),
+                                                  list)) == reproducible_csv(rows));
+      pack.insert(pack.end(), rows.begin(), rows.end());
+    }
+    REQUIRE(pack.size() == 2 * 9 * 4);
+    CHECK(pack[4 * 4].status == probust::row_status::error);  // point 4, taylor, σ = 0.3
+    const auto grid = probust::run_dataset(model, points, labels, sigmas, quiet(threads), list);
+    CHECK(reproducible_csv(grid) == reproducible_csv(pack));
+
+    // A shard of the grid: its points, still σ-major.
+    probust::dataset_options o = quiet(threads);
+    o.shard_index = 1;
+    o.shard_count = 3;  // points 3, 4, 5
+    std::vector<probust::dataset_row> expected;
+    for (std::size_t s = 0; s < 2; ++s) {
+      const auto first = pack.begin() + static_cast<std::ptrdiff_t>((s * 9 + 3) * 4);
+      expected.insert(expected.end(), first, first + 12);
+    }
+    CHECK(reproducible_csv(probust::run_dataset(model, points, labels, sigmas, o, list)) ==
+          reproducible_csv(expected));
+  }
+
+  // any_estimator forwards estimate with and without an engine.
+  const Eigen::VectorXd x = points.row(0).transpose();
+  const probust::isotropic_gaussian<double> noise(0.3);
+  auto engine_a = probust::stream(7, 0);
+  auto engine_b = probust::stream(7, 0);
+  CHECK(list[2].estimate(model, x, noise, engine_a).probability ==
+        mc.estimate(model, x, noise, engine_b).probability);
+  CHECK(list[0].estimate(model, x, noise).probability ==
+        taylor.estimate(model, x, noise).probability);
+
+  const std::vector<probust::any_estimator<model_type>> none;
+  CHECK(starts_with(
+      error_of([&] { probust::run_dataset(model, points, labels, sigmas, quiet(1), none); }),
+      "probust::run_dataset: the list of estimators is empty"));
+  CHECK(starts_with(error_of([&] {
+                      probust::run_dataset(model, points, labels, std::vector<double>{}, quiet(1),
+                                           list);
+                    }),
+                    "probust::run_dataset: the list of sigmas is empty"));
+  CHECK(starts_with(error_of([&] {
+                      probust::run_dataset(model, points, labels, std::vector<double>{0.1, -1.0},
+                                           quiet(1), list);
+                    }),
+                    "probust::run_dataset: sigmas[1]"));
 }
 
 TEST_CASE("run_dataset: stochastic estimators draw from stream(seed, point id)") {

@@ -4,8 +4,9 @@
 //
 // The model is a probust model file or, with --input-shape, a TorchScript file
 // (cli_model.hpp). The work is probust::run_dataset (threads, per-point random streams,
-// error rows); this file turns the command line into estimators, reads the points of this shard, runs one
-// run_dataset per (σ, estimator) and writes the rows in the documented order:
+// error rows, the grid of σ); this file turns the command line into a runtime list of
+// estimators (probust::any_estimator), reads the points of this shard, runs one
+// run_dataset over all σ and writes its rows, which are in the documented order:
 //
 //     for each σ in the order given:  for each point id:  for each estimator in the order given
 //
@@ -14,14 +15,14 @@
 
 #include <Eigen/Dense>
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <functional>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
+#include <probust/any_estimator.hpp>
 #include <probust/config.hpp>
 #include <probust/dataset.hpp>
 #include <probust/estimators/control_variate.hpp>
@@ -251,24 +252,6 @@ inline bool parse_estimate(int argc, const char* const* argv, estimate_settings&
   return true;
 }
 
-/// One estimator bound to the model and the points: run(σ, options) = its rows.
-using estimator_run =
-    std::function<std::vector<probust::dataset_row>(double, const probust::dataset_options&)>;
-
-template <class Estimator>
-estimator_run bind_estimator(const cli_model& model, const input_table& table,
-                             Estimator estimator) {
-  return [&model, &table, estimator](double sigma, const probust::dataset_options& options) {
-    return std::visit(
-        [&](const auto& m) {
-          return probust::run_dataset(m, table.points, table.labels,
-                                      probust::isotropic_gaussian<double>(sigma), options,
-                                      estimator);
-        },
-        model);
-  };
-}
-
 /// The members Monte Carlo and the control variate share, from the command line.
 template <class Options>
 Options sampling_options(const estimate_settings& s) {
@@ -281,9 +264,10 @@ Options sampling_options(const estimate_settings& s) {
   return o;
 }
 
-/// The estimator `name` with the options of the command line.
-inline estimator_run make_estimator(const std::string& name, const estimate_settings& s,
-                                    const cli_model& model, const input_table& table) {
+/// The estimator `name` with the options of the command line, for models of type Model.
+template <class Model>
+probust::any_estimator<Model> make_estimator(const std::string& name,
+                                             const estimate_settings& s) {
   probust::mvn_options mvn;
   mvn.abs_tol = s.abs_tol;
   const int mmse_samples = static_cast<int>(s.mmse_samples);
@@ -291,7 +275,7 @@ inline estimator_run make_estimator(const std::string& name, const estimate_sett
     probust::taylor_options o;
     o.mvn = mvn;
     o.paper_settings = s.paper_settings;
-    return bind_estimator(model, table, probust::taylor_estimator<>(o));
+    return probust::taylor_estimator<>(o);
   }
   if (name == "mmse") {
     probust::mmse_options o;
@@ -299,50 +283,25 @@ inline estimator_run make_estimator(const std::string& name, const estimate_sett
     o.seed = s.seed;
     o.mvn = mvn;
     o.paper_settings = s.paper_settings;
-    return bind_estimator(model, table, probust::mmse_estimator<>(o));
+    return probust::mmse_estimator<>(o);
   }
   if (name == "monte_carlo") {
-    return bind_estimator(model, table, probust::monte_carlo_estimator<>(
-                                            sampling_options<probust::monte_carlo_options>(s)));
+    return probust::monte_carlo_estimator<>(sampling_options<probust::monte_carlo_options>(s));
   }
   if (name == "control_variate") {
     auto o = sampling_options<probust::control_variate_options>(s);
     o.mvn = mvn;
-    return bind_estimator(model, table, probust::control_variate_estimator<>(o));
+    return probust::control_variate_estimator<>(o);
   }
-  if (name == "softmax") return bind_estimator(model, table, probust::softmax_estimator<>());
+  if (name == "softmax") return probust::softmax_estimator<>();
   if (name == "taylor_mv_sigmoid") {
-    return bind_estimator(model, table, probust::taylor_mv_sigmoid_estimator<>());
+    return probust::taylor_mv_sigmoid_estimator<>();
   }
   probust::mmse_mv_sigmoid_options o;  // "mmse_mv_sigmoid" (names were checked when parsing)
   o.samples = mmse_samples;
   o.seed = s.seed;
-  return bind_estimator(model, table, probust::mmse_mv_sigmoid_estimator<>(o));
+  return probust::mmse_mv_sigmoid_estimator<>(o);
 }
-
-/// One probust::progress_bar over all the (σ, estimator) runs of the command, counting
-/// (point, run) pairs; drawn only when enabled and stderr is a terminal.
-class run_progress {
- public:
-  run_progress(bool enabled, std::size_t runs)
-      : bar_("probust-cli"), enabled_(enabled && bar_.enabled()), runs_(runs) {}
-
-  /// The progress callback of run `run` (0-based); empty if disabled.
-  std::function<void(const probust::dataset_progress&)> callback(std::size_t run) {
-    if (!enabled_) return {};
-    return [this, run](const probust::dataset_progress& p) {
-      const double seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-      bar_({run * p.total + p.done, runs_ * p.total, seconds});
-    };
-  }
-
- private:
-  probust::progress_bar bar_;
-  bool enabled_;
-  std::size_t runs_;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-};
 
 /// Counts of the rows written, for the closing line on stderr.
 struct row_counts {
@@ -355,19 +314,6 @@ struct row_counts {
     }
   }
 };
-
-/// The rows of one σ: estimator runs e = 0..E−1 (each one row per point) interleaved
-/// to point-major order, row (point i, estimator e) at i·E + e.
-inline std::vector<probust::dataset_row> interleave(
-    std::vector<std::vector<probust::dataset_row>>& per_estimator) {
-  const std::size_t e_count = per_estimator.size();
-  const std::size_t points = per_estimator.front().size();
-  std::vector<probust::dataset_row> rows(points * e_count);
-  for (std::size_t e = 0; e < e_count; ++e) {
-    for (std::size_t i = 0; i < points; ++i) rows[i * e_count + e] = std::move(per_estimator[e][i]);
-  }
-  return rows;
-}
 
 /// `probust-cli estimate`: reads, runs, writes; prints one closing line on stderr.
 inline int run_estimate(const estimate_settings& s) {
@@ -389,24 +335,24 @@ inline int run_estimate(const estimate_settings& s) {
     }
     points = static_cast<std::uint64_t>(table.points.rows());
 
-    std::vector<estimator_run> estimators;
-    for (const std::string& name : s.estimators) {
-      estimators.push_back(make_estimator(name, s, model, table));
-    }
-    run_progress progress(s.progress, s.sigmas.size() * estimators.size());
     probust::dataset_options options;
     options.threads = s.threads;
     options.first_id = table.first_id;  // this process holds only its shard's rows
-    for (std::size_t k = 0; k < s.sigmas.size(); ++k) {
-      std::vector<std::vector<probust::dataset_row>> per_estimator;
-      for (std::size_t e = 0; e < estimators.size(); ++e) {
-        options.progress = progress.callback(k * estimators.size() + e);
-        per_estimator.push_back(estimators[e](s.sigmas[k], options));
-      }
-      const std::vector<probust::dataset_row> rows = interleave(per_estimator);
-      counts.add(rows);
-      out.write(rows);
-    }
+    if (s.progress) options.progress = probust::progress_bar("probust-cli");
+    // Rows ordered by σ, point id, estimator: the documented order of the output.
+    const std::vector<probust::dataset_row> rows = std::visit(
+        [&](const auto& m) {
+          using model_type = std::decay_t<decltype(m)>;
+          std::vector<probust::any_estimator<model_type>> estimators;
+          for (const std::string& name : s.estimators) {
+            estimators.push_back(make_estimator<model_type>(name, s));
+          }
+          return probust::run_dataset(m, table.points, table.labels, s.sigmas, options,
+                                      estimators);
+        },
+        model);
+    counts.add(rows);
+    out.write(rows);
   });
   std::fprintf(stderr,
                "probust-cli: %s (%s, %s, %s) written to %s; %llu with status error, %llu not "

@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "probust/any_estimator.hpp"
 #include "probust/detail/thread_pool.hpp"
 #include "probust/errors.hpp"
 #include "probust/estimators/result.hpp"
@@ -153,20 +154,6 @@ struct dataset_options {
 
 namespace detail {
 
-/// True if `estimator.estimate(model, x, noise, engine)` compiles with a
-/// probust::random_engine& and the estimator has `options().seed`: a stochastic
-/// estimator, which run_dataset gives the stream (seed, point id).
-template <class Estimator, class Model, class Vector, class Noise, class = void>
-struct takes_engine : std::false_type {};
-
-template <class Estimator, class Model, class Vector, class Noise>
-struct takes_engine<Estimator, Model, Vector, Noise,
-                    std::void_t<decltype(std::declval<const Estimator&>().estimate(
-                                    std::declval<Model&>(), std::declval<const Vector&>(),
-                                    std::declval<const Noise&>(), std::declval<random_engine&>())),
-                                decltype(std::declval<const Estimator&>().options().seed)>>
-    : std::true_type {};
-
 /// σ of an isotropic_gaussian noise, NaN for any other noise type.
 template <class Noise>
 double isotropic_sigma(const Noise&) noexcept {
@@ -217,20 +204,6 @@ void evaluate_row(dataset_row& row, Estimate&& estimate) noexcept {
   row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-/// `estimator` at x: with the engine stream(options().seed, point_id) when it is
-/// stochastic (takes_engine), else estimate(model, x, noise).
-template <class Estimator, class Model, class T, class Noise>
-robustness_result estimate_at(const Estimator& estimator, Model& model,
-                              const Eigen::Matrix<T, Eigen::Dynamic, 1>& x, const Noise& noise,
-                              std::uint64_t point_id) {
-  if constexpr (takes_engine<Estimator, Model, Eigen::Matrix<T, Eigen::Dynamic, 1>, Noise>::value) {
-    random_engine engine = stream(estimator.options().seed, point_id);
-    return estimator.estimate(model, x, noise, engine);
-  } else {
-    return estimator.estimate(model, x, noise);
-  }
-}
-
 /// Reports progress through options.progress (or not at all, when it is empty), at most
 /// once per 100 ms except for the first and the final report.
 class progress_reporter {
@@ -272,6 +245,98 @@ class progress_reporter {
   std::size_t last_done_ = 0;
   bool reported_ = false;
 };
+
+/// The points of the shard of a run_dataset call: rows [begin, begin + count) of `points`.
+struct shard_rows {
+  std::size_t begin = 0;
+  std::size_t count = 0;
+};
+
+/// Checks the arguments common to every run_dataset overload (see run_dataset's Errors)
+/// and returns the shard's rows.
+template <class T, class Noise>
+shard_rows check_run(const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>& points,
+                     const std::vector<int>& labels, const Noise& noise,
+                     const dataset_options& options) {
+  constexpr const char* fn = "probust::run_dataset";
+  const auto n = static_cast<std::size_t>(points.rows());
+  if (options.shard_count == 0) throw_invalid_argument(fn, "shard_count must be >= 1");
+  if (options.shard_index >= options.shard_count) {
+    throw_invalid_argument(fn, "shard_index " + std::to_string(options.shard_index) +
+                                   " is not below shard_count " +
+                                   std::to_string(options.shard_count));
+  }
+  if (!labels.empty() && labels.size() != n) {
+    throw_invalid_argument(fn, "labels has " + std::to_string(labels.size()) +
+                                   " entries but points has " + std::to_string(n) + " rows");
+  }
+  if (n > 0 && points.cols() == 0) throw_invalid_argument(fn, "points has no columns");
+  if (n > 0) noise.check_dimension(points.cols(), fn);
+
+  if (n > 0 && options.first_id > std::numeric_limits<std::uint64_t>::max() - (n - 1)) {
+    throw_invalid_argument(
+        fn, "first_id " + std::to_string(options.first_id) + " + " + std::to_string(n) +
+                " rows - 1 exceeds 2^64 - 1: the point ids would wrap and reuse the random "
+                "streams of other points");
+  }
+  const auto begin =
+      static_cast<std::size_t>(shard_begin(n, options.shard_index, options.shard_count));
+  const auto end =
+      static_cast<std::size_t>(shard_begin(n, options.shard_index + 1, options.shard_count));
+  return {begin, end - begin};
+}
+
+/// Evaluates a grid of (σ index s < sigmas.size(), point i of the shard, estimator e <
+/// names.size()) into rows ordered by s, then point, then e: row ((s·count + i)·E + e).
+/// `evaluate(row, x, s, e)` fills result, status, message and seconds of one row and must
+/// not throw (detail::evaluate_row). Threads and progress as run_dataset documents.
+template <class T, class Evaluate>
+std::vector<dataset_row> run_grid(const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>& points,
+                                  const std::vector<int>& labels, const dataset_options& options,
+                                  const shard_rows& shard, const std::vector<double>& sigmas,
+                                  const std::vector<const char*>& names, const Evaluate& evaluate) {
+  const std::size_t count = shard.count;
+  const std::size_t k = names.size();
+  std::vector<dataset_row> rows(sigmas.size() * count * k);
+  const auto row_of = [&](std::size_t s, std::size_t i, std::size_t e) -> dataset_row& {
+    return rows[(s * count + i) * k + e];
+  };
+  for (std::size_t s = 0; s < sigmas.size(); ++s) {
+    for (std::size_t i = 0; i < count; ++i) {
+      for (std::size_t e = 0; e < k; ++e) {
+        dataset_row& row = row_of(s, i, e);
+        row.point_id = options.first_id + (shard.begin + i);
+        row.label = labels.empty() ? -1 : labels[shard.begin + i];
+        row.estimator = names[e];
+        row.sigma = sigmas[s];
+      }
+    }
+  }
+
+  // All rows of point i of the shard; never throws (failures become error rows).
+  const auto evaluate_point = [&](std::size_t i) noexcept {
+    Eigen::Matrix<T, Eigen::Dynamic, 1> x;
+    try {
+      x = points.row(static_cast<Eigen::Index>(shard.begin + i)).transpose();
+    } catch (...) {
+      for (std::size_t s = 0; s < sigmas.size(); ++s) {
+        for (std::size_t e = 0; e < k; ++e) set_error(row_of(s, i, e), std::current_exception());
+      }
+      return;
+    }
+    for (std::size_t s = 0; s < sigmas.size(); ++s) {
+      for (std::size_t e = 0; e < k; ++e) evaluate(row_of(s, i, e), x, s, e);
+    }
+  };
+
+  unsigned threads = options.threads != 0 ? options.threads : std::thread::hardware_concurrency();
+  threads = static_cast<unsigned>(std::min<std::size_t>(std::max(threads, 1U), count));
+  progress_reporter reporter(options, count);
+  reporter.update(0);
+  run_parallel(count, threads, evaluate_point, [&](std::size_t done) { reporter.update(done); });
+  reporter.finish();
+  return rows;
+}
 
 }  // namespace detail
 
@@ -321,73 +386,83 @@ std::vector<dataset_row> run_dataset(Model&& model,
                                      const dataset_options& options,
                                      const Estimators&... estimators) {
   static_assert(sizeof...(Estimators) > 0, "probust::run_dataset: give at least one estimator");
-  constexpr const char* fn = "probust::run_dataset";
-  constexpr std::size_t k = sizeof...(Estimators);
-  const auto n = static_cast<std::size_t>(points.rows());
-  if (options.shard_count == 0) detail::throw_invalid_argument(fn, "shard_count must be >= 1");
-  if (options.shard_index >= options.shard_count) {
-    detail::throw_invalid_argument(fn, "shard_index " + std::to_string(options.shard_index) +
-                                           " is not below shard_count " +
-                                           std::to_string(options.shard_count));
-  }
-  if (!labels.empty() && labels.size() != n) {
-    detail::throw_invalid_argument(fn, "labels has " + std::to_string(labels.size()) +
-                                           " entries but points has " + std::to_string(n) +
-                                           " rows");
-  }
-  if (n > 0 && points.cols() == 0) detail::throw_invalid_argument(fn, "points has no columns");
-  if (n > 0) noise.check_dimension(points.cols(), fn);
-
-  if (n > 0 && options.first_id > std::numeric_limits<std::uint64_t>::max() - (n - 1)) {
-    detail::throw_invalid_argument(
-        fn, "first_id " + std::to_string(options.first_id) + " + " + std::to_string(n) +
-                " rows - 1 exceeds 2^64 - 1: the point ids would wrap and reuse the random "
-                "streams of other points");
-  }
-
-  const auto begin =
-      static_cast<std::size_t>(shard_begin(n, options.shard_index, options.shard_count));
-  const auto end =
-      static_cast<std::size_t>(shard_begin(n, options.shard_index + 1, options.shard_count));
-  const std::size_t count = end - begin;
-  const char* const names[k] = {estimators.name()...};
-  const double sigma = detail::isotropic_sigma(noise);
-  std::vector<dataset_row> rows(count * k);
-  for (std::size_t i = 0; i < count; ++i) {
-    for (std::size_t j = 0; j < k; ++j) {
-      dataset_row& row = rows[i * k + j];
-      row.point_id = options.first_id + (begin + i);
-      row.label = labels.empty() ? -1 : labels[begin + i];
-      row.estimator = names[j];
-      row.sigma = sigma;
-    }
-  }
-
-  // All rows of point i of the shard; never throws (failures become error rows).
-  const auto evaluate_point = [&](std::size_t i) noexcept {
-    dataset_row* out = rows.data() + i * k;
-    const std::uint64_t id = out[0].point_id;
-    Eigen::Matrix<T, Eigen::Dynamic, 1> x;
-    try {
-      x = points.row(static_cast<Eigen::Index>(begin + i)).transpose();
-    } catch (...) {
-      for (std::size_t j = 0; j < k; ++j) detail::set_error(out[j], std::current_exception());
-      return;
-    }
-    std::size_t j = 0;
-    (detail::evaluate_row(out[j++],
-                          [&] { return detail::estimate_at(estimators, model, x, noise, id); }),
-     ...);
+  const detail::shard_rows shard = detail::check_run(points, labels, noise, options);
+  const std::vector<const char*> names = {estimators.name()...};
+  const auto evaluate = [&](dataset_row& row, const Eigen::Matrix<T, Eigen::Dynamic, 1>& x,
+                            std::size_t, std::size_t e) noexcept {
+    std::size_t j = 0;  // the estimator e of the pack
+    const auto if_e = [&](const auto& estimator) {
+      if (j++ != e) return;
+      detail::evaluate_row(
+          row, [&] { return detail::estimate_at(estimator, model, x, noise, row.point_id); });
+    };
+    (if_e(estimators), ...);
   };
+  return detail::run_grid(points, labels, options, shard, {detail::isotropic_sigma(noise)}, names,
+                          evaluate);
+}
 
-  unsigned threads = options.threads != 0 ? options.threads : std::thread::hardware_concurrency();
-  threads = static_cast<unsigned>(std::min<std::size_t>(std::max(threads, 1U), count));
-  detail::progress_reporter reporter(options, count);
-  reporter.update(0);
-  detail::run_parallel(count, threads, evaluate_point,
-                       [&](std::size_t done) { reporter.update(done); });
-  reporter.finish();
-  return rows;
+/// run_dataset with the estimators chosen at run time: the rows of the call with the same
+/// estimators as a pack, in the order of the list (bit for bit: every stochastic estimator
+/// draws from probust::stream(seed, point id)). `estimators` must not be empty.
+template <class M, class Model, class T, class Noise,
+          class = std::enable_if_t<std::is_same_v<std::decay_t<M>, Model>>>
+std::vector<dataset_row> run_dataset(
+    M&& model, const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>& points,
+    const std::vector<int>& labels, const Noise& noise, const dataset_options& options,
+    const std::vector<any_estimator<Model, T, Noise>>& estimators) {
+  if (estimators.empty()) {
+    detail::throw_invalid_argument("probust::run_dataset", "the list of estimators is empty");
+  }
+  const detail::shard_rows shard = detail::check_run(points, labels, noise, options);
+  std::vector<const char*> names;
+  for (const auto& estimator : estimators) names.push_back(estimator.name());
+  const auto evaluate = [&](dataset_row& row, const Eigen::Matrix<T, Eigen::Dynamic, 1>& x,
+                            std::size_t, std::size_t e) noexcept {
+    detail::evaluate_row(row,
+                         [&] { return estimators[e].estimate_at(model, x, noise, row.point_id); });
+  };
+  return detail::run_grid(points, labels, options, shard, {detail::isotropic_sigma(noise)}, names,
+                          evaluate);
+}
+
+/// run_dataset on a grid of noise levels: isotropic_gaussian<T>(σ) for each σ of `sigmas`
+/// (finite, > 0, no repeats needed but allowed), with the estimators chosen at run time.
+/// Rows are ordered by σ (as given), then point id, then estimator (as listed): the
+/// concatenation of the single-σ calls, bit for bit (the random stream of a point depends
+/// on the seed and the point id only, not on σ). A worker evaluates all σ and estimators of
+/// a point, so progress counts points. Throws probust::invalid_argument
+/// "probust::run_dataset: ..." for an empty list of σ or estimators or a σ that is not
+/// finite and > 0, besides the errors of run_dataset.
+template <class M, class Model, class T,
+          class = std::enable_if_t<std::is_same_v<std::decay_t<M>, Model>>>
+std::vector<dataset_row> run_dataset(
+    M&& model, const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>& points,
+    const std::vector<int>& labels, const std::vector<double>& sigmas,
+    const dataset_options& options,
+    const std::vector<any_estimator<Model, T, isotropic_gaussian<T>>>& estimators) {
+  constexpr const char* fn = "probust::run_dataset";
+  if (estimators.empty()) detail::throw_invalid_argument(fn, "the list of estimators is empty");
+  if (sigmas.empty()) detail::throw_invalid_argument(fn, "the list of sigmas is empty");
+  std::vector<isotropic_gaussian<T>> noises;
+  std::vector<double> row_sigmas;
+  for (std::size_t s = 0; s < sigmas.size(); ++s) {
+    if (!(std::isfinite(sigmas[s]) && sigmas[s] > 0.0)) {
+      detail::throw_invalid_argument(fn, "sigmas[" + std::to_string(s) + "] = " +
+                                             std::to_string(sigmas[s]) + " is not finite and > 0");
+    }
+    noises.emplace_back(static_cast<T>(sigmas[s]));
+    row_sigmas.push_back(detail::isotropic_sigma(noises.back()));
+  }
+  const detail::shard_rows shard = detail::check_run(points, labels, noises.front(), options);
+  std::vector<const char*> names;
+  for (const auto& estimator : estimators) names.push_back(estimator.name());
+  const auto evaluate = [&](dataset_row& row, const Eigen::Matrix<T, Eigen::Dynamic, 1>& x,
+                            std::size_t s, std::size_t e) noexcept {
+    detail::evaluate_row(
+        row, [&] { return estimators[e].estimate_at(model, x, noises[s], row.point_id); });
+  };
+  return detail::run_grid(points, labels, options, shard, row_sigmas, names, evaluate);
 }
 
 /// run_dataset without labels (every row has label −1).

@@ -85,9 +85,9 @@ class progress_bar {
              " left";
     }
     char text[256];
-    std::snprintf(text, sizeof text, "%s: [%s] %3d%%  %zu/%zu points  %s elapsed%s",
-                  name_.c_str(), bar.c_str(), static_cast<int>(fraction * 100.0), p.done,
-                  p.total, detail::format_duration(p.elapsed_seconds).c_str(), left.c_str());
+    std::snprintf(text, sizeof text, "%s: [%s] %3d%%  %zu/%zu points  %s elapsed%s", name_.c_str(),
+                  bar.c_str(), static_cast<int>(fraction * 100.0), p.done, p.total,
+                  detail::format_duration(p.elapsed_seconds).c_str(), left.c_str());
     std::string line = text;
     const std::size_t length = line.size();
     if (length < previous_length_) line.append(previous_length_ - length, ' ');
