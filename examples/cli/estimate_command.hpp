@@ -151,99 +151,90 @@ struct estimate_settings {
 
 /// Parses `probust-cli estimate ...` (argv[2] onwards). False if --help was printed.
 inline bool parse_estimate(int argc, const char* const* argv, estimate_settings& s) {
-  argument_reader args(argc, argv, 2, "estimate");
-  while (!args.done()) {
-    if (!args.at_option()) {
-      throw usage_error("estimate: unexpected argument '" + args.positional() +
-                        "' (options start with --; see probust-cli estimate --help)");
+  command_line cl("estimate");
+  cl.option("--model", [&](const std::string& v) { s.model = v; });
+  cl.option("--input-shape",
+            [&](const std::string& v) { s.input_shape = parse_shape("--input-shape", v); });
+  cl.option("--inputs", [&](const std::string& v) { s.inputs = v; });
+  cl.option("--label-column", [&](const std::string& v) {
+    const std::string c = parse_choice("--label-column", v, {"none", "first", "last"});
+    s.input.labels = c == "none"    ? label_column::none
+                     : c == "first" ? label_column::first
+                                    : label_column::last;
+  });
+  cl.option("--header", [&](const std::string& v) {
+    const std::string c = parse_choice("--header", v, {"auto", "yes", "no"});
+    s.input.header = c == "auto"  ? header_mode::automatic
+                     : c == "yes" ? header_mode::present
+                                  : header_mode::absent;
+  });
+  cl.option("--input-scale",
+            [&](const std::string& v) { s.input.scale = parse_real("--input-scale", v); });
+  cl.option("--rows", [&](const std::string& v) { s.input.rows = parse_rows("--rows", v); });
+  cl.option("--estimators", [&](const std::string& v) {
+    s.estimators = parse_list("--estimators", v);
+    for (std::size_t i = 0; i < s.estimators.size(); ++i) {
+      parse_choice("--estimators", s.estimators[i], estimator_names);
+      if (std::find(s.estimators.begin(), s.estimators.begin() + i, s.estimators[i]) !=
+          s.estimators.begin() + i) {
+        throw usage_error("--estimators: '" + s.estimators[i] + "' is listed twice");
+      }
     }
-    const std::string option = args.option();
-    if (option == "--help") {
-      std::fputs(estimate_help, stdout);
-      return false;
-    } else if (option == "--model") {
-      s.model = args.value(option);
-    } else if (option == "--input-shape") {
-      s.input_shape = parse_shape(option, args.value(option));
-    } else if (option == "--inputs") {
-      s.inputs = args.value(option);
-    } else if (option == "--label-column") {
-      const std::string v = parse_choice(option, args.value(option), {"none", "first", "last"});
-      s.input.labels = v == "none"    ? label_column::none
-                       : v == "first" ? label_column::first
-                                      : label_column::last;
-    } else if (option == "--header") {
-      const std::string v = parse_choice(option, args.value(option), {"auto", "yes", "no"});
-      s.input.header = v == "auto"  ? header_mode::automatic
-                       : v == "yes" ? header_mode::present
-                                    : header_mode::absent;
-    } else if (option == "--input-scale") {
-      s.input.scale = parse_real(option, args.value(option));
-    } else if (option == "--rows") {
-      s.input.rows = parse_rows(option, args.value(option));
-    } else if (option == "--estimators") {
-      s.estimators = parse_list(option, args.value(option));
-      for (std::size_t i = 0; i < s.estimators.size(); ++i) {
-        parse_choice(option, s.estimators[i], estimator_names);
-        if (std::find(s.estimators.begin(), s.estimators.begin() + i, s.estimators[i]) !=
-            s.estimators.begin() + i) {
-          throw usage_error(option + ": '" + s.estimators[i] + "' is listed twice");
-        }
+  });
+  const auto sigmas = [&](const std::string& option, const std::vector<std::string>& items) {
+    if (!s.sigmas.empty()) throw usage_error("give one of --sigma and --sigmas, once");
+    for (const std::string& item : items) {
+      const double sigma = parse_positive(option, item);
+      if (std::find(s.sigmas.begin(), s.sigmas.end(), sigma) != s.sigmas.end()) {
+        throw usage_error(option + ": " + item + " is listed twice");
       }
-    } else if (option == "--sigma" || option == "--sigmas") {
-      if (!s.sigmas.empty()) throw usage_error("give one of --sigma and --sigmas, once");
-      const std::string text = args.value(option);
-      for (const std::string& item :
-           option == "--sigma" ? std::vector<std::string>{text} : parse_list(option, text)) {
-        const double sigma = parse_positive(option, item);
-        if (std::find(s.sigmas.begin(), s.sigmas.end(), sigma) != s.sigmas.end()) {
-          throw usage_error(option + ": " + item + " is listed twice");
-        }
-        s.sigmas.push_back(sigma);
-      }
-    } else if (option == "--samples") {
-      s.samples = parse_positive_count(option, args.value(option));
-      if (s.samples > probust::max_samples) throw usage_error(option + ": at most 2^53");
-    } else if (option == "--mmse-samples") {
-      s.mmse_samples = parse_positive_count(option, args.value(option));
-      if (s.mmse_samples > 1'000'000'000) throw usage_error(option + ": at most 1000000000");
-    } else if (option == "--target-half-width") {
-      s.target_half_width = parse_real(option, args.value(option));
-      if (s.target_half_width < 0.0) throw usage_error(option + ": must be >= 0");
-    } else if (option == "--confidence") {
-      s.confidence = parse_real(option, args.value(option));
-      if (!(s.confidence >= probust::min_confidence && s.confidence <= probust::max_confidence)) {
-        throw usage_error(option + ": must lie in [1e-12, 1 - 1e-12]");
-      }
-    } else if (option == "--interval") {
-      s.interval =
-          parse_choice(option, args.value(option), {"clopper_pearson", "wilson"}) == "wilson"
-              ? probust::interval_method::wilson
-              : probust::interval_method::clopper_pearson;
-    } else if (option == "--seed") {
-      s.seed = parse_count(option, args.value(option));
-    } else if (option == "--abs-tol") {
-      s.abs_tol = parse_positive(option, args.value(option));
-    } else if (option == "--paper-settings") {
-      args.flag(option);
-      s.paper_settings = true;
-    } else if (option == "--threads") {
-      const std::uint64_t threads = parse_count(option, args.value(option));
-      if (threads > 65536) throw usage_error(option + ": at most 65536");
-      s.threads = static_cast<unsigned>(threads);
-    } else if (option == "--shard") {
-      s.input.shard = parse_shard(option, args.value(option));
-    } else if (option == "--no-progress") {
-      args.flag(option);
-      s.progress = false;
-    } else if (option == "--output") {
-      s.output = args.value(option);
-    } else if (option == "--format") {
-      s.format = parse_format(option, args.value(option));
-      s.format_given = true;
-    } else {
-      args.unknown(option);
+      s.sigmas.push_back(sigma);
     }
+  };
+  cl.option("--sigma", [&](const std::string& v) { sigmas("--sigma", {v}); });
+  cl.option("--sigmas",
+            [&](const std::string& v) { sigmas("--sigmas", parse_list("--sigmas", v)); });
+  cl.option("--samples", [&](const std::string& v) {
+    s.samples = parse_positive_count("--samples", v);
+    if (s.samples > probust::max_samples) throw usage_error("--samples: at most 2^53");
+  });
+  cl.option("--mmse-samples", [&](const std::string& v) {
+    s.mmse_samples = parse_positive_count("--mmse-samples", v);
+    if (s.mmse_samples > 1'000'000'000) throw usage_error("--mmse-samples: at most 1000000000");
+  });
+  cl.option("--target-half-width", [&](const std::string& v) {
+    s.target_half_width = parse_real("--target-half-width", v);
+    if (s.target_half_width < 0.0) throw usage_error("--target-half-width: must be >= 0");
+  });
+  cl.option("--confidence", [&](const std::string& v) {
+    s.confidence = parse_real("--confidence", v);
+    if (!(s.confidence >= probust::min_confidence && s.confidence <= probust::max_confidence)) {
+      throw usage_error("--confidence: must lie in [1e-12, 1 - 1e-12]");
+    }
+  });
+  cl.option("--interval", [&](const std::string& v) {
+    s.interval = parse_choice("--interval", v, {"clopper_pearson", "wilson"}) == "wilson"
+                     ? probust::interval_method::wilson
+                     : probust::interval_method::clopper_pearson;
+  });
+  cl.option("--seed", [&](const std::string& v) { s.seed = parse_count("--seed", v); });
+  cl.option("--abs-tol", [&](const std::string& v) { s.abs_tol = parse_positive("--abs-tol", v); });
+  cl.flag("--paper-settings", [&] { s.paper_settings = true; });
+  cl.option("--threads", [&](const std::string& v) {
+    const std::uint64_t threads = parse_count("--threads", v);
+    if (threads > 65536) throw usage_error("--threads: at most 65536");
+    s.threads = static_cast<unsigned>(threads);
+  });
+  cl.option("--shard", [&](const std::string& v) { s.input.shard = parse_shard("--shard", v); });
+  cl.flag("--no-progress", [&] { s.progress = false; });
+  cl.option("--output", [&](const std::string& v) { s.output = v; });
+  cl.option("--format", [&](const std::string& v) {
+    s.format = parse_format("--format", v);
+    s.format_given = true;
+  });
+  if (!cl.parse(argc, argv)) {
+    std::fputs(estimate_help, stdout);
+    return false;
   }
   if (s.model.empty()) throw usage_error("estimate: --model is required");
   if (s.inputs.empty()) throw usage_error("estimate: --inputs is required");
