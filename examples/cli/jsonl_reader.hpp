@@ -69,8 +69,10 @@ class flat_object_reader : public nlohmann::json_sax<nlohmann::json> {
 
   bool null() override { return value({}); }
   bool boolean(bool b) override { return value({field_kind::literal, b ? "true" : "false"}); }
+  // nlohmann reports a token with a minus sign and without '.' or exponent as a signed
+  // integer, one without the sign as unsigned: a signed 0 was "-0" (the double −0).
   bool number_integer(number_integer_t v) override {
-    return value({field_kind::number, std::to_string(v)});
+    return value({field_kind::number, v == 0 ? "-0" : std::to_string(v)});
   }
   bool number_unsigned(number_unsigned_t v) override {
     return value({field_kind::number, std::to_string(v)});
