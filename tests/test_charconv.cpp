@@ -36,28 +36,17 @@ double from_bits(std::uint64_t b) {
   return x;
 }
 
-// The fewest significant digits p for which printf("%.{p-1}e") reads back (strtod) as x:
-// an oracle independent of <charconv>, valid in the "C" locale.
-int shortest_digits(double x) {
+// The shortest printf("%.{p-1}e") text (fewest digits p) that reads back (strtod) as x:
+// an oracle independent of <charconv>, valid in the "C" locale. to_chars writes the
+// shortest digits in fixed or scientific notation, whichever text is shorter ("100" for
+// 1e+02, "-253295354392667979776" for -2.5329535439266798e+20), never a longer one.
+std::string shortest_scientific(double x) {
+  char text[64];
   for (int p = 1; p <= 17; ++p) {
-    char text[64];
     std::snprintf(text, sizeof text, "%.*e", p - 1, x);
-    if (bits_of(std::strtod(text, nullptr)) == bits_of(x)) return p;
+    if (bits_of(std::strtod(text, nullptr)) == bits_of(x)) break;
   }
-  return 18;
-}
-
-// The number of significant digits of a decimal text ("1.25e-3" → 3, "100" → 1).
-int significant_digits(const std::string& text) {
-  std::string digits;
-  for (char c : text) {
-    if (c == 'e' || c == 'E') break;
-    if (c >= '0' && c <= '9') digits += c;
-  }
-  const std::size_t first = digits.find_first_not_of('0');
-  if (first == std::string::npos) return 1;
-  const std::size_t last = digits.find_last_not_of('0');
-  return static_cast<int>(last - first + 1);
+  return text;
 }
 
 void check_round_trip(double x) {
@@ -66,7 +55,9 @@ void check_round_trip(double x) {
   const auto parsed = try_parse_number<double>(text);
   REQUIRE(parsed);
   CHECK(bits_of(parsed.value) == bits_of(x));
-  CHECK(significant_digits(text) == shortest_digits(x));
+  CHECK(text.size() <= shortest_scientific(x).size());
+  // strtod agrees on the value of the text (correct rounding, both ways).
+  CHECK(bits_of(std::strtod(text.c_str(), nullptr)) == bits_of(x));
 }
 
 }  // namespace
