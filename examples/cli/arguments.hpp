@@ -96,7 +96,8 @@ class command_line {
     app_.add_option("arguments", into)->expected(0, -1);
   }
 
-  /// Parses argv[2], …; false if --help (or -h) was given, else runs the handlers.
+  /// Parses argv[2], …; false if --help (or -h) was given, else runs the handlers, then
+  /// rejects unknown options and (unless positionals() was called) stray arguments.
   bool parse(int argc, const char* const* argv) {
     std::vector<std::string> args;
     for (int i = argc - 1; i >= 2; --i) args.emplace_back(argv[i]);  // CLI11: reversed
@@ -110,6 +111,7 @@ class command_line {
                         " --help)");
     }
     if (help_) return false;
+    for (const auto& handler : handlers_) handler();  // value errors first, as written
     for (const std::string& extra : app_.remaining()) {
       if (extra.size() > 1 && extra[0] == '-') {
         throw usage_error("unknown option '" + extra.substr(0, extra.find('=')) +
@@ -118,7 +120,6 @@ class command_line {
       throw usage_error(command_ + ": unexpected argument '" + extra +
                         "' (options start with --; see probust-cli " + command_ + " --help)");
     }
-    for (const auto& handler : handlers_) handler();
     return true;
   }
 
