@@ -69,8 +69,8 @@ Eigen::MatrixXd test_points(Eigen::Index n) {
 
 probust::monte_carlo_estimator<> small_mc(std::uint64_t seed = 11) {
   probust::monte_carlo_options o;
-  o.samples = 2000;
-  o.seed = seed;
+  o.sampling.samples = 2000;
+  o.sampling.seed = seed;
   return probust::monte_carlo_estimator<>(o);
 }
 
@@ -263,7 +263,7 @@ TEST_CASE("run_dataset: a runtime list and a sigma grid give the rows of the pac
   const probust::mmse_estimator<> mmse(mmse_options);
   const auto mc = small_mc(7);
   probust::control_variate_options cv_options;
-  cv_options.samples = 1000;
+  cv_options.sampling.samples = 1000;
   const probust::control_variate_estimator<> cv(cv_options);
   const std::vector<probust::any_estimator<model_type>> list = {taylor, mmse, mc, cv};
   CHECK(std::string(list[2].name()) == "monte_carlo");
@@ -336,8 +336,8 @@ TEST_CASE("run_dataset: stochastic estimators draw from stream(seed, point id)")
   mo.seed = 11;
   const probust::mmse_estimator<> mmse(mo);
   probust::control_variate_options co;
-  co.samples = 2000;
-  co.seed = 12;
+  co.sampling.samples = 2000;
+  co.sampling.seed = 12;
   const probust::control_variate_estimator<> cv(co);
   probust::dataset_options o = quiet(2);
   o.first_id = 100;

@@ -243,10 +243,9 @@ inline bool parse_estimate(int argc, const char* const* argv, estimate_settings&
   return true;
 }
 
-/// The members Monte Carlo and the control variate share, from the command line.
-template <class Options>
-Options sampling_options(const estimate_settings& s) {
-  Options o;
+/// The sampling options of monte_carlo and control_variate, from the command line.
+inline probust::sampling_options sampling_of(const estimate_settings& s) {
+  probust::sampling_options o;
   o.samples = s.samples;
   o.seed = s.seed;
   o.confidence = s.confidence;
@@ -261,7 +260,6 @@ probust::any_estimator<Model> make_estimator(const std::string& name,
                                              const estimate_settings& s) {
   probust::mvn_options mvn;
   mvn.abs_tol = s.abs_tol;
-  const int mmse_samples = static_cast<int>(s.mmse_samples);
   if (name == "taylor") {
     probust::taylor_options o;
     o.mvn = mvn;
@@ -270,17 +268,20 @@ probust::any_estimator<Model> make_estimator(const std::string& name,
   }
   if (name == "mmse") {
     probust::mmse_options o;
-    o.samples = mmse_samples;
+    o.samples = s.mmse_samples;
     o.seed = s.seed;
     o.mvn = mvn;
     o.paper_settings = s.paper_settings;
     return probust::mmse_estimator<>(o);
   }
   if (name == "monte_carlo") {
-    return probust::monte_carlo_estimator<>(sampling_options<probust::monte_carlo_options>(s));
+    probust::monte_carlo_options o;
+    o.sampling = sampling_of(s);
+    return probust::monte_carlo_estimator<>(o);
   }
   if (name == "control_variate") {
-    auto o = sampling_options<probust::control_variate_options>(s);
+    probust::control_variate_options o;
+    o.sampling = sampling_of(s);
     o.mvn = mvn;
     return probust::control_variate_estimator<>(o);
   }
@@ -289,7 +290,7 @@ probust::any_estimator<Model> make_estimator(const std::string& name,
     return probust::taylor_mv_sigmoid_estimator<>();
   }
   probust::mmse_mv_sigmoid_options o;  // "mmse_mv_sigmoid" (names were checked when parsing)
-  o.samples = mmse_samples;
+  o.samples = s.mmse_samples;
   o.seed = s.seed;
   return probust::mmse_mv_sigmoid_estimator<>(o);
 }

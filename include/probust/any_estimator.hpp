@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "probust/errors.hpp"
+#include "probust/estimators/estimator_base.hpp"
 #include "probust/estimators/result.hpp"
 #include "probust/noise.hpp"
 #include "probust/random.hpp"
@@ -21,7 +22,8 @@ namespace probust {
 namespace detail {
 
 /// True if `estimator.estimate(model, x, noise, engine)` compiles with a
-/// probust::random_engine& and the estimator has `options().seed`: a stochastic
+/// probust::random_engine& and the estimator's options have a seed (`seed`, or
+/// `sampling.seed`, see options_seed): a stochastic
 /// estimator, which run_dataset gives the stream (seed, point id).
 template <class Estimator, class Model, class Vector, class Noise, class = void>
 struct takes_engine : std::false_type {};
@@ -31,7 +33,7 @@ struct takes_engine<Estimator, Model, Vector, Noise,
                     std::void_t<decltype(std::declval<const Estimator&>().estimate(
                                     std::declval<Model&>(), std::declval<const Vector&>(),
                                     std::declval<const Noise&>(), std::declval<random_engine&>())),
-                                decltype(std::declval<const Estimator&>().options().seed)>>
+                                decltype(options_seed(std::declval<const Estimator&>().options()))>>
     : std::true_type {};
 
 /// `estimator` at x, the point with id `point_id`: with the engine
@@ -42,7 +44,7 @@ robustness_result estimate_at(const Estimator& estimator, Model& model,
                               const Eigen::Matrix<T, Eigen::Dynamic, 1>& x, const Noise& noise,
                               std::uint64_t point_id) {
   if constexpr (takes_engine<Estimator, Model, Eigen::Matrix<T, Eigen::Dynamic, 1>, Noise>::value) {
-    random_engine engine = stream(estimator.options().seed, point_id);
+    random_engine engine = stream(options_seed(estimator.options()), point_id);
     return estimator.estimate(model, x, noise, engine);
   } else {
     return estimator.estimate(model, x, noise);

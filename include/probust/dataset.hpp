@@ -352,12 +352,13 @@ std::vector<dataset_row> run_grid(const Eigen::Matrix<T, Eigen::Dynamic, Eigen::
 /// point id and then by the order of the estimators in the call — never a missing row.
 ///
 /// Reproducibility. A stochastic estimator (one with `estimate(model, x, noise, engine)`
-/// and `options().seed`: monte_carlo, mmse, mmse_mv_sigmoid, control_variate) gets the
-/// engine probust::stream(options().seed, point id) at each point; the others are called
+/// and a seed in its options, `seed` or `sampling.seed`: monte_carlo, mmse,
+/// mmse_mv_sigmoid, control_variate) gets the engine probust::stream(seed, point id) at
+/// each point; the others are called
 /// as estimate(model, x, noise). So every field except `seconds` is bit-identical for
 /// any thread count and any shard split (the concatenation of shards 0, …, N−1 is the
 /// unsharded run), and a row equals the direct call
-/// `e.estimate(model, x, noise, probust::stream(e.options().seed, id))`. Two stochastic
+/// `e.estimate(model, x, noise, probust::stream(seed, id))`. Two stochastic
 /// estimators with the same seed see the same noise stream at a point (common random
 /// numbers, which makes their differences less noisy); give them different seeds for
 /// independent noise.
