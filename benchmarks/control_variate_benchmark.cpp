@@ -50,9 +50,9 @@ const std::vector<double> half_widths = {0.01, 0.003};
 template <class Options>
 Options sequential_options(double w, std::size_t i) {
   Options o;
-  o.samples = 4'000'000;
-  o.target_half_width = w;
-  o.seed = probust::default_seed + i;
+  o.sampling.samples = 4'000'000;
+  o.sampling.target_half_width = w;
+  o.sampling.seed = probust::default_seed + i;
   return o;
 }
 
@@ -67,7 +67,7 @@ void run(benchmark::State& state, const std::string& net, double sigma, double w
     for (std::size_t i = 0; i < c.points.size(); ++i) {
       using options = typename Estimator<double>::options_type;
       options o = sequential_options<options>(w, i);
-      o.interval = method;
+      o.sampling.interval = method;
       results[i] = Estimator<double>(o).estimate(c.net, c.points[i], noise);
     }
   }

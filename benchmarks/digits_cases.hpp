@@ -73,10 +73,11 @@ inline const std::vector<double>& truth(digits_case& c, double sigma) {
   std::cerr << "ground truth: " << c.name << ", sigma " << sigma << " (" << c.points.size()
             << " points x 1e5 samples)\n";
   probust::monte_carlo_options o;
-  o.samples = 100'000;
+  o.sampling.samples = 100'000;
   std::vector<double> p;
   for (std::size_t i = 0; i < c.points.size(); ++i) {
-    o.seed = 0x7275746855ULL + i;  // a stream of its own per point, none shared with estimators
+    // A stream of its own per point, none shared with estimators.
+    o.sampling.seed = 0x7275746855ULL + i;
     p.push_back(probust::monte_carlo_estimator<double>(o)
                     .estimate(c.net, c.points[i], probust::isotropic_gaussian<double>(sigma))
                     .probability);

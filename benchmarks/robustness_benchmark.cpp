@@ -90,7 +90,11 @@ template <template <class> class Estimator, class T = double>
 auto seeded_per_point() {
   return [](digits_case& c, std::size_t i, double sigma) {
     typename Estimator<T>::options_type o;
-    o.seed = probust::default_seed + i;
+    if constexpr (probust::detail::has_sampling_seed<decltype(o)>::value) {
+      o.sampling.seed = probust::default_seed + i;  // monte_carlo, control_variate
+    } else {
+      o.seed = probust::default_seed + i;
+    }
     if constexpr (std::is_same_v<T, float>) {
       const Eigen::VectorXf x = c.points[i].cast<float>();
       return Estimator<float>(o).estimate(

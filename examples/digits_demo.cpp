@@ -45,6 +45,7 @@
 #include <exception>
 #include <fstream>
 #include <probust/probust.hpp>
+#include <probust/progress.hpp>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -147,7 +148,8 @@ int main(int argc, char** argv) try {
   const probust::monte_carlo_estimator<> mc;      // 10⁴ samples, Clopper-Pearson 95%
   const probust::control_variate_estimator<> cv;  // 10⁴ samples, the same draws as mc
   probust::dataset_options run;
-  run.threads = opt.threads;  // 0 = all cores; progress bar on stderr
+  run.threads = opt.threads;            // 0 = all cores
+  run.progress = probust::progress_bar{};  // on stderr when it is a terminal
 
   const auto start = std::chrono::steady_clock::now();
   const std::vector<probust::dataset_row> rows =

@@ -82,7 +82,7 @@ int main() {
   const probust::monte_carlo_estimator<> mc;          // 10⁴ samples, 95% Clopper-Pearson
   const probust::control_variate_estimator<> cv;      // 10⁴ samples, same seed: same draws
   probust::control_variate_options score;             // the same with Tango's score interval:
-  score.interval = probust::interval_method::wilson;  // shorter, coverage not guaranteed
+  score.sampling.interval = probust::interval_method::wilson;  // shorter, coverage not guaranteed
   const probust::control_variate_estimator<> cv_score(score);
 
   // Runs an estimator 5 times (same seed, same result) and keeps the fastest time.

@@ -31,7 +31,7 @@ int main() {
 
   const probust::taylor_estimator<> taylor;  // one Jacobian + one MVN CDF
   probust::monte_carlo_options mc_options;
-  mc_options.samples = 100'000;  // default 10⁴; more for a tighter interval
+  mc_options.sampling.samples = 100'000;  // default 10⁴; more for a tighter interval
   const probust::monte_carlo_estimator<> mc(mc_options);
 
   const probust::robustness_result t = taylor.estimate(model, x, noise);

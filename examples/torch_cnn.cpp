@@ -30,6 +30,7 @@
 #include <cstdlib>
 #include <exception>
 #include <probust/probust.hpp>
+#include <probust/progress.hpp>
 #include <probust/torch.hpp>
 #include <string>
 #include <vector>
@@ -101,6 +102,7 @@ int main(int argc, char** argv) try {
   const probust::isotropic_gaussian<> noise{opt.sigma};
   probust::dataset_options run;
   run.threads = opt.threads;
+  run.progress = probust::progress_bar{};  // on stderr when it is a terminal
   const auto start = std::chrono::steady_clock::now();
   const std::vector<probust::dataset_row> rows = probust::run_dataset(
       cnn, X, labels, noise, run, probust::taylor_estimator<>{}, probust::mmse_estimator<>{},

@@ -3,7 +3,7 @@
 # Usage: bash scripts/install-deps.sh [extra-package ...]
 set -euo pipefail
 
-packages=(cmake make g++ libeigen3-dev libboost-dev catch2 "$@")
+packages=(cmake make g++ libeigen3-dev libboost-dev catch2 nlohmann-json3-dev libcli11-dev "$@")
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -193,8 +193,8 @@ TEST_CASE("control variate: unbiased, covering and variance-reducing on quadrati
     for (const auto method :
          {probust::interval_method::clopper_pearson, probust::interval_method::wilson}) {
       probust::control_variate_options opt;
-      opt.samples = 2000;
-      opt.interval = method;
+      opt.sampling.samples = 2000;
+      opt.sampling.interval = method;
       const probust::control_variate_estimator<> cv(opt);
       int covered = 0;
       double sum = 0.0, sum2 = 0.0;
@@ -210,12 +210,12 @@ TEST_CASE("control variate: unbiased, covering and variance-reducing on quadrati
       INFO("a " << k.a << " c " << k.c << " s " << k.s << ", method "
                 << static_cast<int>(method) << ": p = " << p << ", mean " << mean
                 << ", covered " << covered << ", trial variance " << var << " vs plain MC "
-                << p * (1 - p) / opt.samples);
+                << p * (1 - p) / opt.sampling.samples);
       CHECK(covered >= 930);
       // Unbiased: the trial mean is within 4 standard errors of p.
       CHECK(std::abs(mean - p) <= 4.0 * std::sqrt(var / trials));
       // Far smaller variance than plain Monte Carlo's p(1 − p)/n.
-      CHECK(var < p * (1.0 - p) / opt.samples / 2.0);
+      CHECK(var < p * (1.0 - p) / opt.sampling.samples / 2.0);
     }
   }
 }
@@ -236,7 +236,7 @@ TEST_CASE("control variate: the reported variance reduction is Var(Y)/Var(Y − 
   const Eigen::VectorXd x = Eigen::VectorXd::Zero(2);
   const probust::isotropic_gaussian<double> noise(sigma);
   probust::control_variate_options opt;
-  opt.samples = 20'000;
+  opt.sampling.samples = 20'000;
   const probust::control_variate_estimator<> cv(opt);
   double sum = 0.0;
   const int trials = 200;
@@ -291,8 +291,8 @@ TEST_CASE("control variate on affine models: no disagreement, p = p_T, tight int
   // each at level 1 − α/L: the run stops at the first look n whose zero-count interval is
   // narrow enough.
   probust::control_variate_options opt;
-  opt.samples = 100'000;
-  opt.target_half_width = 1e-3;
+  opt.sampling.samples = 100'000;
+  opt.sampling.target_half_width = 1e-3;
   const auto s = probust::control_variate_estimator<>(opt).estimate(model, x, noise);
   std::uint64_t first = 256;
   const auto half_width = [&](double n) {
@@ -323,7 +323,7 @@ TEST_CASE("control variate: finite-difference Jacobian, target class, invalid op
   const Eigen::VectorXd x = Eigen::VectorXd::Zero(2);
   const probust::isotropic_gaussian<double> noise(0.5);
   probust::control_variate_options opt;
-  opt.samples = 3000;
+  opt.sampling.samples = 3000;
   const auto fd = probust::control_variate_estimator<>(opt).estimate(plain, x, noise);
   const auto user = probust::control_variate_estimator<>(opt).estimate(model, x, noise);
   CHECK(fd.jacobian == probust::jacobian_source::finite_difference);
@@ -344,10 +344,10 @@ TEST_CASE("control variate: finite-difference Jacobian, target class, invalid op
     CHECK_THROWS_AS(probust::control_variate_estimator<>(bad).estimate(model, x, noise),
                     probust::invalid_argument);
   };
-  rejects([](probust::control_variate_options& o) { o.samples = 0; });
-  rejects([](probust::control_variate_options& o) { o.batch_size = 0; });
-  rejects([](probust::control_variate_options& o) { o.confidence = 1.0; });
-  rejects([](probust::control_variate_options& o) { o.target_half_width = -1.0; });
+  rejects([](probust::control_variate_options& o) { o.sampling.samples = 0; });
+  rejects([](probust::control_variate_options& o) { o.sampling.batch_size = 0; });
+  rejects([](probust::control_variate_options& o) { o.sampling.confidence = 1.0; });
+  rejects([](probust::control_variate_options& o) { o.sampling.target_half_width = -1.0; });
   rejects([](probust::control_variate_options& o) { o.target = 2; });
   const Eigen::VectorXd bad_x = (Eigen::VectorXd(2) << 0.0, std::nan("")).finished();
   CHECK_THROWS_AS(probust::control_variate_estimator<>().estimate(model, bad_x, noise),

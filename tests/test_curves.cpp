@@ -167,7 +167,7 @@ TEST_CASE("robustness_curve: other estimators are called per σ, with common ran
   const std::vector<double> increasing = {0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2};
 
   probust::monte_carlo_options mc_options;
-  mc_options.samples = 2000;
+  mc_options.sampling.samples = 2000;
   const probust::monte_carlo_estimator<double> mc(mc_options);
   counting_affine model{affine};
   const auto curve = probust::robustness_curve(mc, model, x, increasing);
@@ -332,9 +332,9 @@ TEST_CASE("robustness_radius: K > 2 classes, Taylor p at the radius is τ within
     // And Monte Carlo at the radius: the 99.9% Clopper–Pearson interval of 10⁵ draws,
     // widened by `allowed`, contains τ.
     probust::monte_carlo_options mo;
-    mo.samples = 100'000;
-    mo.confidence = 0.999;
-    mo.seed = 0xc0ffee;
+    mo.sampling.samples = 100'000;
+    mo.sampling.confidence = 0.999;
+    mo.sampling.seed = 0xc0ffee;
     const auto mc = probust::monte_carlo_estimator<double>(mo).estimate(
         affine, x, probust::isotropic_gaussian<double>(r.radius));
     INFO("Monte Carlo [" << mc.lower << ", " << mc.upper << "]");
@@ -468,7 +468,7 @@ TEST_CASE("robustness_radius: Monte Carlo on two classes, within its binomial ba
   // in σ. The seed is fixed (the default), so the check is deterministic.
   const two_class c(0.5);
   probust::monte_carlo_options mo;
-  mo.samples = 4000;
+  mo.sampling.samples = 4000;
   const probust::monte_carlo_estimator<double> mc(mo);
   const double tau = 0.9, n = 4000.0;
   probust::radius_options o;
@@ -484,5 +484,5 @@ TEST_CASE("robustness_radius: Monte Carlo on two classes, within its binomial ba
   CHECK(r.at_upper->probability < tau);
   CHECK(r.radius >= sigma_plus / (1.0 + o.relative_tolerance));
   CHECK(r.radius <= sigma_minus * (1.0 + o.relative_tolerance));
-  CHECK(r.model_evaluations == r.evaluations * (1 + mo.samples));
+  CHECK(r.model_evaluations == r.evaluations * (1 + mo.sampling.samples));
 }

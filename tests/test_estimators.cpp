@@ -332,8 +332,8 @@ TEST_CASE("Taylor equals the true p of affine models (Monte-Carlo check), d < K 
   const config configs[] = {{3, 4, 0}, {4, 6, 0}, {5, 2, 0}, {6, 3, 0}, {10, 20, 0},
                             {7, 2, 0}, {8, 1, 0}, {4, 2, 1}, {6, 4, 1}, {5, 3, 2}};
   probust::monte_carlo_options mc_opt;
-  mc_opt.samples = 40'000;
-  mc_opt.confidence = 1 - 1e-4;
+  mc_opt.sampling.samples = 40'000;
+  mc_opt.sampling.confidence = 1 - 1e-4;
   const probust::monte_carlo_estimator<> mc(mc_opt);
   const probust::taylor_estimator<> taylor;
   std::uint64_t id = 0;
@@ -541,19 +541,19 @@ TEST_CASE("Monte-Carlo intervals cover the true p at their nominal rate") {
     return covered;
   };
   probust::monte_carlo_options opt;
-  opt.samples = 2000;
+  opt.sampling.samples = 2000;
   const int cp = coverage(opt);
   INFO("Clopper-Pearson covered " << cp << " / " << trials);
   CHECK(cp >= 930);
-  opt.interval = probust::interval_method::wilson;
+  opt.sampling.interval = probust::interval_method::wilson;
   const int wilson = coverage(opt);
   INFO("Wilson covered " << wilson << " / " << trials);
   CHECK(wilson >= 930);
   // Sequential: stop at half-width 0.02, looks at 250, 500, …, 8000 (6 looks).
-  opt.interval = probust::interval_method::clopper_pearson;
-  opt.samples = 8000;
-  opt.batch_size = 250;
-  opt.target_half_width = 0.02;
+  opt.sampling.interval = probust::interval_method::clopper_pearson;
+  opt.sampling.samples = 8000;
+  opt.sampling.batch_size = 250;
+  opt.sampling.target_half_width = 0.02;
   const int sequential = coverage(opt);
   INFO("sequential covered " << sequential << " / " << trials);
   CHECK(sequential >= 930);
@@ -564,10 +564,10 @@ TEST_CASE("Monte Carlo: batches, engines, seeds and the model's batched pass do 
   const Eigen::VectorXd x = Eigen::VectorXd::Zero(4);
   const probust::isotropic_gaussian<double> noise(sigma_for(affine_margins(model, x), 0.7));
   probust::monte_carlo_options opt;
-  opt.samples = 3000;
+  opt.sampling.samples = 3000;
   const auto reference = probust::monte_carlo_estimator<>(opt).estimate(model, x, noise);
   for (std::uint64_t batch : {1ULL, 7ULL, 256ULL, 3000ULL, 100000ULL}) {
-    opt.batch_size = batch;
+    opt.sampling.batch_size = batch;
     const auto r = probust::monte_carlo_estimator<>(opt).estimate(model, x, noise);
     CHECK(r.probability == reference.probability);
     CHECK(r.samples == 3000);
@@ -576,12 +576,12 @@ TEST_CASE("Monte Carlo: batches, engines, seeds and the model's batched pass do 
   auto engine = probust::point_engine(probust::default_seed, 0);
   CHECK(probust::monte_carlo_estimator<>(opt).estimate(model, x, noise, engine).probability ==
         reference.probability);
-  opt.seed = 99;
+  opt.sampling.seed = 99;
   CHECK(probust::monte_carlo_estimator<>(opt).estimate(model, x, noise).probability !=
         reference.probability);
   // A plain callable (no forward_batch) gives the same counts: the same draws, logits
   // equal up to rounding (a flip needs a draw within ~1e-15 of the boundary).
-  opt.seed = probust::default_seed;
+  opt.sampling.seed = probust::default_seed;
   auto plain = [&model](const Eigen::VectorXd& v) { return model(v); };
   const auto r = probust::monte_carlo_estimator<>(opt).estimate(plain, x, noise);
   CHECK(std::abs(r.probability - reference.probability) <= 2.0 / 3000);
@@ -599,9 +599,9 @@ TEST_CASE("Monte Carlo: target_half_width stops at a look with a Bonferroni-adju
   const Eigen::VectorXd x = Eigen::VectorXd::Zero(3);
   const probust::isotropic_gaussian<double> noise(1.0);
   probust::monte_carlo_options opt;
-  opt.samples = 100'000;
-  opt.batch_size = 256;
-  opt.target_half_width = 0.01;
+  opt.sampling.samples = 100'000;
+  opt.sampling.batch_size = 256;
+  opt.sampling.target_half_width = 0.01;
   // Looks at 256·2^j < 100,000 (j = 0..8) and at 100,000: L = 10.
   const double level = 1.0 - 0.05 / 10.0;
   const auto r = probust::monte_carlo_estimator<>(opt).estimate(model, x, noise);
@@ -615,15 +615,15 @@ TEST_CASE("Monte Carlo: target_half_width stops at a look with a Bonferroni-adju
   CHECK(r.lower == ci.lower);
   CHECK(r.upper == ci.upper);
   // The previous look was not narrow enough (else it would have stopped there).
-  opt.samples = r.samples / 2;
-  opt.target_half_width = 0.0;
+  opt.sampling.samples = r.samples / 2;
+  opt.sampling.target_half_width = 0.0;
   const auto earlier = probust::monte_carlo_estimator<>(opt).estimate(model, x, noise);
   const auto h2 = static_cast<std::uint64_t>(std::llround(earlier.probability * earlier.samples));
   const auto ci2 = probust::clopper_pearson_interval(h2, earlier.samples, level);
   CHECK((ci2.upper - ci2.lower) / 2 > 0.01);
   // Unreachable target: all samples used, converged = false.
-  opt.samples = 5000;
-  opt.target_half_width = 1e-6;
+  opt.sampling.samples = 5000;
+  opt.sampling.target_half_width = 1e-6;
   const auto all = probust::monte_carlo_estimator<>(opt).estimate(model, x, noise);
   CHECK_FALSE(all.converged);
   CHECK(all.samples == 5000);
@@ -659,7 +659,7 @@ TEST_CASE("float and double estimators agree") {
     // Monte Carlo: the same normals (generated in double, rounded to float); a count can
     // only change for a draw within ~1e-6 of a decision boundary.
     probust::monte_carlo_options opt;
-    opt.samples = 5000;
+    opt.sampling.samples = 5000;
     const auto c = probust::monte_carlo_estimator<double>(opt).estimate(model, x, noise);
     const auto c_f = probust::monte_carlo_estimator<float>(opt).estimate(model_f, x_f, noise_f);
     CHECK_CLOSE(c.probability, c_f.probability, 3.0 / 5000);
@@ -709,8 +709,8 @@ TEST_CASE("dense tanh network: Taylor agrees with Monte Carlo at small σ") {
     const probust::isotropic_gaussian<double> noise(sigma);
     const auto t = probust::taylor_estimator<>().estimate(net, x, noise);
     probust::monte_carlo_options opt;
-    opt.samples = 40'000;
-    opt.confidence = 1 - 1e-4;
+    opt.sampling.samples = 40'000;
+    opt.sampling.confidence = 1 - 1e-4;
     const auto mc = probust::monte_carlo_estimator<>(opt).estimate(net, x, noise);
     INFO("point " << point << " taylor " << t.probability << " MC " << mc.probability << " ["
                   << mc.lower << ", " << mc.upper << "]");
@@ -817,8 +817,8 @@ TEST_CASE("zero margin-gradient rows are deterministic constraints, ties follow 
     const double truth = phi(0.4 / (sigma * grad2));
     INFO("b1 " << b1);
     probust::monte_carlo_options mc_opt;
-    mc_opt.samples = 20'000;
-    mc_opt.confidence = 1 - 1e-4;
+    mc_opt.sampling.samples = 20'000;
+    mc_opt.sampling.confidence = 1 - 1e-4;
     const auto mc = probust::monte_carlo_estimator<>(mc_opt).estimate(model, x, noise);
     CHECK(mc.lower <= truth);
     CHECK(truth <= mc.upper);
@@ -854,7 +854,7 @@ TEST_CASE("zero margin-gradient rows are deterministic constraints, ties follow 
     CHECK(probust::taylor_mv_sigmoid_estimator<>(sopt).estimate(model, x, noise).probability ==
           0.0);
     probust::monte_carlo_options mopt;
-    mopt.samples = 2000;
+    mopt.sampling.samples = 2000;
     mopt.target = 1;
     CHECK(probust::monte_carlo_estimator<>(mopt).estimate(model, x, noise).probability == 0.0);
   }
@@ -948,15 +948,15 @@ TEST_CASE("invalid inputs are rejected with a message naming the problem") {
   CHECK_THROWS_AS(taylor.estimate(model, bad, noise), probust::invalid_argument);
   CHECK_THROWS_AS(mc.estimate(model, bad, noise), probust::invalid_argument);
   probust::monte_carlo_options mopt;
-  mopt.samples = 0;
+  mopt.sampling.samples = 0;
   CHECK_THROWS_AS(probust::monte_carlo_estimator<>(mopt).estimate(model, x, noise),
                   probust::invalid_argument);
   mopt = {};
-  mopt.confidence = 1.0;
+  mopt.sampling.confidence = 1.0;
   CHECK_THROWS_AS(probust::monte_carlo_estimator<>(mopt).estimate(model, x, noise),
                   probust::invalid_argument);
   mopt = {};
-  mopt.batch_size = 0;
+  mopt.sampling.batch_size = 0;
   CHECK_THROWS_AS(probust::monte_carlo_estimator<>(mopt).estimate(model, x, noise),
                   probust::invalid_argument);
   probust::mmse_options eopt;

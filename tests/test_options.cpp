@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "catch_shim.hpp"
@@ -20,6 +21,7 @@
 #include "probust/estimators/taylor.hpp"
 #include "probust/models/affine.hpp"
 #include "probust/noise.hpp"
+#include "probust/random.hpp"
 #include "probust/stats.hpp"
 #include "test_support.hpp"
 
@@ -99,19 +101,19 @@ void target_checked(const std::string& name) {
 template <class Estimator>
 void sampling_options_checked(const std::string& name) {
   // Short runs: 200 samples; sequential runs look at every doubling (batch 1: 9 looks).
-  const auto small = [](auto& o) { o.samples = 200; };
+  const auto small = [](auto& o) { o.sampling.samples = 200; };
   const auto all_looks = [](auto& o) {
-    o.samples = 200;
-    o.batch_size = 1;
-    o.target_half_width = 1e-9;
+    o.sampling.samples = 200;
+    o.sampling.batch_size = 1;
+    o.sampling.target_half_width = 1e-9;
   };
 
   for (const double bad : {nan, -inf, -1.0, -0.0, 0.0, 4.9e-324, 1e-300, 1e-13, 1.0 - 1e-13,
                            1.0, 1.0 + 1e-15, 2.0, inf}) {
     INFO("confidence " << bad);
-    rejected<Estimator>(name, "confidence", [bad](auto& o) { o.confidence = bad; });
+    rejected<Estimator>(name, "confidence", [bad](auto& o) { o.sampling.confidence = bad; });
   }
-  CHECK(construction_error<Estimator>([](auto& o) { o.confidence = 1e-300; }) ==
+  CHECK(construction_error<Estimator>([](auto& o) { o.sampling.confidence = 1e-300; }) ==
         name + ": confidence must be in [1e-12, 1 - 1e-12], got 1e-300");
   for (const double good : {probust::min_confidence, 0.5, 0.95, probust::max_confidence}) {
     for (const auto method : {probust::interval_method::clopper_pearson,
@@ -119,45 +121,47 @@ void sampling_options_checked(const std::string& name) {
       INFO("confidence " << good);
       accepted<Estimator>([&](auto& o) {
         all_looks(o);
-        o.confidence = good;
-        o.interval = method;
+        o.sampling.confidence = good;
+        o.sampling.interval = method;
       });
       accepted<Estimator>([&](auto& o) {
         small(o);
-        o.confidence = good;
-        o.interval = method;
+        o.sampling.confidence = good;
+        o.sampling.interval = method;
       });
     }
   }
 
   for (const std::uint64_t bad : {std::uint64_t{0}, probust::max_samples + 1, u64_max}) {
     INFO("samples " << bad);
-    rejected<Estimator>(name, "samples", [bad](auto& o) { o.samples = bad; });
+    rejected<Estimator>(name, "samples", [bad](auto& o) { o.sampling.samples = bad; });
   }
-  accepted<Estimator>([](auto& o) { o.samples = 1; });
-  accepted<Estimator>([](auto& o) { o.samples = probust::max_samples; }, false);
+  accepted<Estimator>([](auto& o) { o.sampling.samples = 1; });
+  accepted<Estimator>([](auto& o) { o.sampling.samples = probust::max_samples; }, false);
 
-  rejected<Estimator>(name, "batch_size", [](auto& o) { o.batch_size = 0; });
+  rejected<Estimator>(name, "batch_size", [](auto& o) { o.sampling.batch_size = 0; });
   for (const std::uint64_t good : {std::uint64_t{1}, std::uint64_t{199}, u64_max}) {
     accepted<Estimator>([&](auto& o) {
       small(o);
-      o.batch_size = good;
+      o.sampling.batch_size = good;
     });
   }
 
   for (const double bad : {nan, -inf, -1.0, -1e-300, inf}) {
     INFO("target_half_width " << bad);
-    rejected<Estimator>(name, "target_half_width", [bad](auto& o) { o.target_half_width = bad; });
+    rejected<Estimator>(name, "target_half_width",
+                        [bad](auto& o) { o.sampling.target_half_width = bad; });
   }
   for (const double good : {0.0, 1e-300, 0.1, 1e300}) {
     accepted<Estimator>([&](auto& o) {
       small(o);
-      o.target_half_width = good;
+      o.sampling.target_half_width = good;
     });
   }
 
-  rejected<Estimator>(name, "interval",
-                      [](auto& o) { o.interval = static_cast<probust::interval_method>(7); });
+  rejected<Estimator>(name, "interval", [](auto& o) {
+    o.sampling.interval = static_cast<probust::interval_method>(7);
+  });
   target_checked<Estimator>(name);
 }
 
@@ -189,10 +193,10 @@ void mvn_options_checked(const std::string& name) {
 // The members of mmse_options and mmse_mv_sigmoid_options.
 template <class Estimator>
 void smoothing_options_checked(const std::string& name) {
-  for (const int bad : {0, -1, int_min}) {
+  for (const std::uint64_t bad : {std::uint64_t{0}, probust::max_samples + 1, u64_max}) {
     rejected<Estimator>(name, "samples", [bad](auto& o) { o.samples = bad; });
   }
-  for (const int bad : {1, 3, int_max}) {
+  for (const std::uint64_t bad : {std::uint64_t{1}, std::uint64_t{3}, probust::max_samples - 1}) {
     INFO("antithetic with samples " << bad);
     const std::string message = construction_error<Estimator>([bad](auto& o) {
       o.samples = bad;
@@ -210,6 +214,36 @@ void smoothing_options_checked(const std::string& name) {
 }
 
 }  // namespace
+
+TEST_CASE("sampling_options: one struct in monte_carlo_options and control_variate_options") {
+  static_assert(std::is_same_v<decltype(probust::monte_carlo_options::sampling),
+                               probust::sampling_options>);
+  static_assert(std::is_same_v<decltype(probust::control_variate_options::sampling),
+                               probust::sampling_options>);
+  // One type for every sample count.
+  static_assert(std::is_same_v<decltype(probust::mmse_options::samples), std::uint64_t>);
+  static_assert(std::is_same_v<decltype(probust::mmse_mv_sigmoid_options::samples),
+                               std::uint64_t>);
+  // The documented defaults.
+  const probust::sampling_options s;
+  CHECK(s.samples == 10'000);
+  CHECK(s.seed == probust::default_seed);
+  CHECK(s.confidence == 0.95);
+  CHECK(s.interval == probust::interval_method::clopper_pearson);
+  CHECK(s.batch_size == 256);
+  CHECK(s.target_half_width == 0.0);
+  // The seed a stochastic estimator draws from when no engine is passed: sampling.seed.
+  probust::monte_carlo_options mc;
+  mc.sampling.seed = 77;
+  mc.sampling.samples = 500;
+  const probust::affine_model<double> identity(Eigen::MatrixXd::Identity(3, 3),
+                                              Eigen::VectorXd::Zero(3));
+  const Eigen::VectorXd x = Eigen::Vector3d(0.3, 0.1, 0.0);
+  const probust::isotropic_gaussian<double> noise(0.5);
+  auto engine = probust::point_engine(77, 0);
+  CHECK(probust::monte_carlo_estimator<>(mc).estimate(identity, x, noise).probability ==
+        probust::monte_carlo_estimator<>(mc).estimate(identity, x, noise, engine).probability);
+}
 
 TEST_CASE("estimator options are checked once, by the constructor, naming the option",
           "[reliability][options]") {

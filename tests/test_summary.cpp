@@ -168,10 +168,9 @@ TEST_CASE("summaries of a dataset run: Taylor is exact on an affine model") {
   std::vector<int> labels;
   for (int i = 0; i < 60; ++i) labels.push_back(i % 3);
   probust::monte_carlo_options mc_options;
-  mc_options.samples = 4000;
+  mc_options.sampling.samples = 4000;
   probust::dataset_options run;
   run.threads = 2;
-  run.progress_bar = false;
   const auto rows = probust::run_dataset(model, points, labels, probust::isotropic_gaussian(0.5),
                                          run, probust::taylor_estimator<>(),
                                          probust::monte_carlo_estimator<>(mc_options));

@@ -272,12 +272,11 @@ TEST_CASE("torch_model: run_dataset rows are bit-identical for 1 and 2 threads",
   const probust::isotropic_gaussian<> noise{0.1};
   const probust::taylor_estimator<> taylor;
   probust::monte_carlo_options mc_options;
-  mc_options.samples = 2000;
+  mc_options.sampling.samples = 2000;
   const probust::monte_carlo_estimator<> mc(mc_options);
   const auto csv = [&](unsigned threads) {
     probust::dataset_options o;
     o.threads = threads;
-    o.progress_bar = false;
     std::vector<probust::dataset_row> rows =
         probust::run_dataset(cnn, points, noise, o, taylor, mc);
     for (auto& row : rows) {

@@ -1,16 +1,17 @@
 #pragma once
 // arguments.hpp — probust-cli's command-line vocabulary: the two kinds of failure (a bad
-// command line, exit code 2; bad data or a failed run, exit code 1), a reader that walks
-// the arguments of a command, and the parsers of option values (numbers, lists, i/N,
-// a:b) whose messages name the option: "--sigma: 'abc' is not a number".
+// command line, exit code 2; bad data or a failed run, exit code 1), the command line of
+// a command (CLI11), and the parsers of option values (numbers, lists, i/N, a:b) whose
+// messages name the option: "--sigma: 'abc' is not a number".
 
-#include <cctype>
+#include <CLI/CLI.hpp>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
-#include <set>
+#include <deque>
+#include <functional>
+#include <probust/detail/charconv.hpp>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -46,85 +47,96 @@ class data_error : public cli_error {
   explicit data_error(const std::string& message) : cli_error(message, exit_data_error) {}
 };
 
-/// Walks the arguments of one command. Options are "--name value" or "--name=value";
-/// everything else (and everything after "--") is positional.
+/// `message` without `prefix` (a library function's name) when it starts with it:
+/// "probust::read_csv: in.csv:17: ..." → "in.csv:17: ...", as the CLI reports file errors.
+inline std::string without_prefix(const std::string& message, const std::string& prefix) {
+  return message.compare(0, prefix.size(), prefix) == 0 ? message.substr(prefix.size())
+                                                        : message;
+}
+
+/// The command line of one command, parsed by CLI11 (<CLI/CLI.hpp>): options
+/// "--name value" or "--name=value" (a value may start with '-': "--sigma -1" reaches the
+/// check that σ > 0), flags, positional arguments, "--" ending the options, -h / --help.
+/// Each option's text goes to its handler, which parses and checks it with the parsers
+/// below (their messages name the option: "--sigma: 'abc' is not a number"); handlers run
+/// in the order the options were declared. CLI11's own errors become usage_error in
+/// probust-cli's wording ("unknown option '--bogus'", "--samples: missing value",
+/// "--sigma is given twice").
 ///
-///     argument_reader args(argc, argv, 2, "estimate");
-///     while (!args.done()) {
-///       if (!args.at_option()) { files.push_back(args.positional()); continue; }
-///       const std::string option = args.option();
-///       if (option == "--sigma") sigma = parse_real(option, args.value(option));
-///       else args.unknown(option);
-///     }
-class argument_reader {
+///     command_line cl("estimate");
+///     cl.option("--sigma", [&](const std::string& v) { sigma = parse_positive("--sigma", v); });
+///     cl.flag("--no-progress", [&] { progress = false; });
+///     if (!cl.parse(argc, argv)) { print the help; }
+class command_line {
  public:
-  argument_reader(int argc, const char* const* argv, int first, std::string command)
-      : command_(std::move(command)) {
-    for (int i = first; i < argc; ++i) args_.emplace_back(argv[i]);
+  explicit command_line(std::string command) : command_(std::move(command)) {
+    app_.set_help_flag();  // --help is ours: the commands print their own help texts
+    app_.add_flag("-h,--help", help_);
+    app_.allow_extras();  // unknown options and stray arguments: reported by parse()
   }
 
-  /// True when every argument has been taken (a "--" on the way ends the options).
-  bool done() {
-    if (!options_ended_ && next_ < args_.size() && args_[next_] == "--") {
-      options_ended_ = true;
-      ++next_;
+  /// An option with one value, passed to `handle`.
+  void option(const std::string& name, std::function<void(const std::string&)> handle) {
+    auto& values = values_.emplace_back();
+    app_.add_option(name, values)
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->allow_extra_args(false);
+    handlers_.push_back([this, name, &values, handle = std::move(handle)] {
+      if (values.size() > 1) throw usage_error(name + " is given twice");
+      if (!values.empty()) handle(values.front());
+    });
+  }
+
+  /// A flag without a value; `handle` is called if it is given.
+  void flag(const std::string& name, std::function<void()> handle) {
+    auto& count = counts_.emplace_back(0);
+    app_.add_flag(name, count);
+    handlers_.push_back([name, &count, handle = std::move(handle)] {
+      if (count > 1) throw usage_error(name + " is given twice");
+      if (count == 1) handle();
+    });
+  }
+
+  /// Accepts positional arguments, appended to `into` (without it they are errors).
+  void positionals(std::vector<std::string>& into) {
+    app_.add_option("arguments", into)->expected(0, -1);
+  }
+
+  /// Parses argv[2], …; false if --help (or -h) was given, else runs the handlers, then
+  /// rejects unknown options and (unless positionals() was called) stray arguments.
+  bool parse(int argc, const char* const* argv) {
+    std::vector<std::string> args;
+    for (int i = argc - 1; i >= 2; --i) args.emplace_back(argv[i]);  // CLI11: reversed
+    try {
+      app_.parse(args);
+    } catch (const CLI::ArgumentMismatch& e) {
+      const std::string what = e.what();  // "--samples: 1 required TEXT missing"
+      throw usage_error(what.substr(0, what.find(':')) + ": missing value");
+    } catch (const CLI::ParseError& e) {
+      throw usage_error(command_ + ": " + e.what() + " (see probust-cli " + command_ +
+                        " --help)");
     }
-    return next_ >= args_.size();
-  }
-
-  /// True if the next argument is an option ("--name", "-h"), not a positional one.
-  /// Call after done() returned false.
-  bool at_option() const {
-    const std::string& a = args_[next_];
-    return !options_ended_ && a.size() > 1 && a[0] == '-' && !is_number_like(a);
-  }
-
-  /// The next argument, which is positional.
-  std::string positional() { return args_[next_++]; }
-
-  /// The next option's name ("-h" becomes "--help"). An attached "=value" is kept for
-  /// value(). An option given twice is an error.
-  std::string option() {
-    std::string name = args_[next_++];
-    attached_.reset();
-    if (const std::size_t eq = name.find('='); eq != std::string::npos) {
-      attached_ = name.substr(eq + 1);
-      name.resize(eq);
+    if (help_) return false;
+    for (const auto& handler : handlers_) handler();  // value errors first, as written
+    for (const std::string& extra : app_.remaining()) {
+      if (extra.size() > 1 && extra[0] == '-') {
+        throw usage_error("unknown option '" + extra.substr(0, extra.find('=')) +
+                          "' (see probust-cli " + command_ + " --help)");
+      }
+      throw usage_error(command_ + ": unexpected argument '" + extra +
+                        "' (options start with --; see probust-cli " + command_ + " --help)");
     }
-    if (name == "-h") name = "--help";
-    if (!seen_.insert(name).second) throw usage_error(name + " is given twice");
-    return name;
-  }
-
-  /// The value of `option`: its "=value" or the next argument (which may start with '-',
-  /// so "--sigma -1" reaches the check that σ > 0).
-  std::string value(const std::string& option) {
-    if (attached_) return *std::exchange(attached_, std::nullopt);
-    if (next_ >= args_.size()) throw usage_error(option + ": missing value");
-    return args_[next_++];
-  }
-
-  /// Checks that the flag `option` was not given a value ("--no-progress=1").
-  void flag(const std::string& option) const {
-    if (attached_) throw usage_error(option + " takes no value");
-  }
-
-  [[noreturn]] void unknown(const std::string& option) const {
-    throw usage_error("unknown option '" + option + "' (see probust-cli " + command_ + " --help)");
+    return true;
   }
 
  private:
-  // "-1" or "-.5" is a (negative) number given as a positional argument, not an option.
-  static bool is_number_like(const std::string& a) {
-    return a.size() > 1 && (std::isdigit(static_cast<unsigned char>(a[1])) || a[1] == '.');
-  }
-
   std::string command_;
-  std::vector<std::string> args_;
-  std::size_t next_ = 0;
-  bool options_ended_ = false;
-  std::optional<std::string> attached_;  // the "=value" of the last option
-  std::set<std::string> seen_;
+  CLI::App app_;
+  bool help_ = false;
+  std::deque<std::vector<std::string>> values_;  // deque: stable addresses for CLI11
+  std::deque<int> counts_;
+  std::vector<std::function<void()>> handlers_;
 };
 
 /// `text` without leading and trailing spaces and tabs.
@@ -149,14 +161,13 @@ inline std::vector<std::string> parse_list(const std::string& option, const std:
   }
 }
 
-/// A double written in C-locale decimal or exponent notation (std::from_chars: no
-/// locale, nothing left over). False if `text` is not such a number.
+/// A double written in decimal or exponent notation (probust::detail::try_parse_number:
+/// std::from_chars, no locale, nothing left over). False if `text` is not such a number.
 inline bool to_real(const std::string& text, double& value) {
-  const char* first = text.data();
-  const char* last = first + text.size();
-  if (first != last && *first == '+') ++first;
-  const auto [end, error] = std::from_chars(first, last, value);
-  return first != last && error == std::errc() && end == last;
+  const probust::detail::parsed_number<double> parsed =
+      probust::detail::try_parse_number<double>(text);
+  value = parsed.value;
+  return static_cast<bool>(parsed);
 }
 
 /// A finite number; "--sigma: 'abc' is not a number".
@@ -253,10 +264,6 @@ inline std::string count_of(std::uint64_t n, const std::string& noun) {
 }
 
 /// The shortest text that reads back as `value` ("0.1", "1e-05").
-inline std::string format_number(double value) {
-  char text[32];
-  const auto result = std::to_chars(text, text + sizeof text, value);
-  return std::string(text, result.ptr);
-}
+inline std::string format_number(double value) { return probust::detail::format_double(value); }
 
 }  // namespace probust_cli

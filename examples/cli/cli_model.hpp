@@ -37,12 +37,6 @@ inline std::vector<std::int64_t> parse_shape(const std::string& option, const st
   return shape;
 }
 
-// "probust::load_dense_network: model.txt:17: ..." → "model.txt:17: ..."
-inline std::string without_prefix(const std::string& message, const std::string& prefix) {
-  return message.compare(0, prefix.size(), prefix) == 0 ? message.substr(prefix.size())
-                                                        : message;
-}
-
 /// Loads `path`: a TorchScript file for inputs of shape `input_shape` when it is not
 /// empty, else a probust model file. Errors (data_error) name the file (and line).
 inline cli_model load_model(const std::string& path, const std::vector<std::int64_t>& input_shape) {
@@ -53,9 +47,11 @@ inline cli_model load_model(const std::string& path, const std::vector<std::int6
 #if PROBUST_CLI_WITH_TORCH
     try {
       return probust::load_torch_model(path, input_shape);
-    } catch (const probust::invalid_argument& e) {
+    } catch (const probust::invalid_argument& e) {  // a malformed file or a wrong shape
       throw data_error(without_prefix(without_prefix(e.what(), "probust::load_torch_model: "),
                                       "probust::torch_model: "));
+    } catch (const probust::io_error& e) {  // a file that cannot be read
+      throw data_error(without_prefix(e.what(), "probust::load_torch_model: "));
     }
 #else
     throw usage_error("--input-shape: this probust-cli was built without libtorch, so it "
@@ -70,7 +66,9 @@ inline cli_model load_model(const std::string& path, const std::vector<std::int6
   }
   try {
     return probust::load_dense_network(path);
-  } catch (const probust::invalid_argument& e) {
+  } catch (const probust::invalid_argument& e) {  // a malformed file
+    throw data_error(without_prefix(e.what(), "probust::load_dense_network: "));
+  } catch (const probust::io_error& e) {  // a file that cannot be read (e.g. a directory)
     throw data_error(without_prefix(e.what(), "probust::load_dense_network: "));
   }
 }

@@ -4,30 +4,25 @@
 //
 // The model is a probust model file or, with --input-shape, a TorchScript file
 // (cli_model.hpp). The work is probust::run_dataset (threads, per-point random streams,
-// error rows); this file turns the command line into estimators, reads the points of this shard, runs one
-// run_dataset per (σ, estimator) and writes the rows in the documented order:
+// error rows, the grid of σ); this file turns the command line into a runtime list of
+// estimators (probust::any_estimator), reads the points of this shard, runs one
+// run_dataset over all σ and writes its rows, which are in the documented order:
 //
 //     for each σ in the order given:  for each point id:  for each estimator in the order given
 //
-// Because every stochastic estimator draws its noise from probust::stream(seed, point id),
+// Because every stochastic estimator draws its noise from probust::point_engine(seed, point id),
 // the rows do not depend on --threads or --shard; `merge` restores this order from shards.
 
 #include <Eigen/Dense>
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <functional>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
-#if defined(_WIN32)
-#include <io.h>
-#elif defined(__unix__) || defined(__APPLE__)
-#include <unistd.h>
-#endif
-
+#include <probust/any_estimator.hpp>
 #include <probust/config.hpp>
 #include <probust/dataset.hpp>
 #include <probust/estimators/control_variate.hpp>
@@ -37,6 +32,7 @@
 #include <probust/estimators/softmax.hpp>
 #include <probust/estimators/taylor.hpp>
 #include <probust/noise.hpp>
+#include <probust/progress.hpp>
 
 #include "arguments.hpp"
 #include "cli_model.hpp"
@@ -155,99 +151,90 @@ struct estimate_settings {
 
 /// Parses `probust-cli estimate ...` (argv[2] onwards). False if --help was printed.
 inline bool parse_estimate(int argc, const char* const* argv, estimate_settings& s) {
-  argument_reader args(argc, argv, 2, "estimate");
-  while (!args.done()) {
-    if (!args.at_option()) {
-      throw usage_error("estimate: unexpected argument '" + args.positional() +
-                        "' (options start with --; see probust-cli estimate --help)");
+  command_line cl("estimate");
+  cl.option("--model", [&](const std::string& v) { s.model = v; });
+  cl.option("--input-shape",
+            [&](const std::string& v) { s.input_shape = parse_shape("--input-shape", v); });
+  cl.option("--inputs", [&](const std::string& v) { s.inputs = v; });
+  cl.option("--label-column", [&](const std::string& v) {
+    const std::string c = parse_choice("--label-column", v, {"none", "first", "last"});
+    s.input.labels = c == "none"    ? label_column::none
+                     : c == "first" ? label_column::first
+                                    : label_column::last;
+  });
+  cl.option("--header", [&](const std::string& v) {
+    const std::string c = parse_choice("--header", v, {"auto", "yes", "no"});
+    s.input.header = c == "auto"  ? header_mode::automatic
+                     : c == "yes" ? header_mode::present
+                                  : header_mode::absent;
+  });
+  cl.option("--input-scale",
+            [&](const std::string& v) { s.input.scale = parse_real("--input-scale", v); });
+  cl.option("--rows", [&](const std::string& v) { s.input.rows = parse_rows("--rows", v); });
+  cl.option("--estimators", [&](const std::string& v) {
+    s.estimators = parse_list("--estimators", v);
+    for (std::size_t i = 0; i < s.estimators.size(); ++i) {
+      parse_choice("--estimators", s.estimators[i], estimator_names);
+      if (std::find(s.estimators.begin(), s.estimators.begin() + i, s.estimators[i]) !=
+          s.estimators.begin() + i) {
+        throw usage_error("--estimators: '" + s.estimators[i] + "' is listed twice");
+      }
     }
-    const std::string option = args.option();
-    if (option == "--help") {
-      std::fputs(estimate_help, stdout);
-      return false;
-    } else if (option == "--model") {
-      s.model = args.value(option);
-    } else if (option == "--input-shape") {
-      s.input_shape = parse_shape(option, args.value(option));
-    } else if (option == "--inputs") {
-      s.inputs = args.value(option);
-    } else if (option == "--label-column") {
-      const std::string v = parse_choice(option, args.value(option), {"none", "first", "last"});
-      s.input.labels = v == "none"    ? label_column::none
-                       : v == "first" ? label_column::first
-                                      : label_column::last;
-    } else if (option == "--header") {
-      const std::string v = parse_choice(option, args.value(option), {"auto", "yes", "no"});
-      s.input.header = v == "auto"  ? header_mode::automatic
-                       : v == "yes" ? header_mode::present
-                                    : header_mode::absent;
-    } else if (option == "--input-scale") {
-      s.input.scale = parse_real(option, args.value(option));
-    } else if (option == "--rows") {
-      s.input.rows = parse_rows(option, args.value(option));
-    } else if (option == "--estimators") {
-      s.estimators = parse_list(option, args.value(option));
-      for (std::size_t i = 0; i < s.estimators.size(); ++i) {
-        parse_choice(option, s.estimators[i], estimator_names);
-        if (std::find(s.estimators.begin(), s.estimators.begin() + i, s.estimators[i]) !=
-            s.estimators.begin() + i) {
-          throw usage_error(option + ": '" + s.estimators[i] + "' is listed twice");
-        }
+  });
+  const auto sigmas = [&](const std::string& option, const std::vector<std::string>& items) {
+    if (!s.sigmas.empty()) throw usage_error("give one of --sigma and --sigmas, once");
+    for (const std::string& item : items) {
+      const double sigma = parse_positive(option, item);
+      if (std::find(s.sigmas.begin(), s.sigmas.end(), sigma) != s.sigmas.end()) {
+        throw usage_error(option + ": " + item + " is listed twice");
       }
-    } else if (option == "--sigma" || option == "--sigmas") {
-      if (!s.sigmas.empty()) throw usage_error("give one of --sigma and --sigmas, once");
-      const std::string text = args.value(option);
-      for (const std::string& item :
-           option == "--sigma" ? std::vector<std::string>{text} : parse_list(option, text)) {
-        const double sigma = parse_positive(option, item);
-        if (std::find(s.sigmas.begin(), s.sigmas.end(), sigma) != s.sigmas.end()) {
-          throw usage_error(option + ": " + item + " is listed twice");
-        }
-        s.sigmas.push_back(sigma);
-      }
-    } else if (option == "--samples") {
-      s.samples = parse_positive_count(option, args.value(option));
-      if (s.samples > probust::max_samples) throw usage_error(option + ": at most 2^53");
-    } else if (option == "--mmse-samples") {
-      s.mmse_samples = parse_positive_count(option, args.value(option));
-      if (s.mmse_samples > 1'000'000'000) throw usage_error(option + ": at most 1000000000");
-    } else if (option == "--target-half-width") {
-      s.target_half_width = parse_real(option, args.value(option));
-      if (s.target_half_width < 0.0) throw usage_error(option + ": must be >= 0");
-    } else if (option == "--confidence") {
-      s.confidence = parse_real(option, args.value(option));
-      if (!(s.confidence >= probust::min_confidence && s.confidence <= probust::max_confidence)) {
-        throw usage_error(option + ": must lie in [1e-12, 1 - 1e-12]");
-      }
-    } else if (option == "--interval") {
-      s.interval =
-          parse_choice(option, args.value(option), {"clopper_pearson", "wilson"}) == "wilson"
-              ? probust::interval_method::wilson
-              : probust::interval_method::clopper_pearson;
-    } else if (option == "--seed") {
-      s.seed = parse_count(option, args.value(option));
-    } else if (option == "--abs-tol") {
-      s.abs_tol = parse_positive(option, args.value(option));
-    } else if (option == "--paper-settings") {
-      args.flag(option);
-      s.paper_settings = true;
-    } else if (option == "--threads") {
-      const std::uint64_t threads = parse_count(option, args.value(option));
-      if (threads > 65536) throw usage_error(option + ": at most 65536");
-      s.threads = static_cast<unsigned>(threads);
-    } else if (option == "--shard") {
-      s.input.shard = parse_shard(option, args.value(option));
-    } else if (option == "--no-progress") {
-      args.flag(option);
-      s.progress = false;
-    } else if (option == "--output") {
-      s.output = args.value(option);
-    } else if (option == "--format") {
-      s.format = parse_format(option, args.value(option));
-      s.format_given = true;
-    } else {
-      args.unknown(option);
+      s.sigmas.push_back(sigma);
     }
+  };
+  cl.option("--sigma", [&](const std::string& v) { sigmas("--sigma", {v}); });
+  cl.option("--sigmas",
+            [&](const std::string& v) { sigmas("--sigmas", parse_list("--sigmas", v)); });
+  cl.option("--samples", [&](const std::string& v) {
+    s.samples = parse_positive_count("--samples", v);
+    if (s.samples > probust::max_samples) throw usage_error("--samples: at most 2^53");
+  });
+  cl.option("--mmse-samples", [&](const std::string& v) {
+    s.mmse_samples = parse_positive_count("--mmse-samples", v);
+    if (s.mmse_samples > 1'000'000'000) throw usage_error("--mmse-samples: at most 1000000000");
+  });
+  cl.option("--target-half-width", [&](const std::string& v) {
+    s.target_half_width = parse_real("--target-half-width", v);
+    if (s.target_half_width < 0.0) throw usage_error("--target-half-width: must be >= 0");
+  });
+  cl.option("--confidence", [&](const std::string& v) {
+    s.confidence = parse_real("--confidence", v);
+    if (!(s.confidence >= probust::min_confidence && s.confidence <= probust::max_confidence)) {
+      throw usage_error("--confidence: must lie in [1e-12, 1 - 1e-12]");
+    }
+  });
+  cl.option("--interval", [&](const std::string& v) {
+    s.interval = parse_choice("--interval", v, {"clopper_pearson", "wilson"}) == "wilson"
+                     ? probust::interval_method::wilson
+                     : probust::interval_method::clopper_pearson;
+  });
+  cl.option("--seed", [&](const std::string& v) { s.seed = parse_count("--seed", v); });
+  cl.option("--abs-tol", [&](const std::string& v) { s.abs_tol = parse_positive("--abs-tol", v); });
+  cl.flag("--paper-settings", [&] { s.paper_settings = true; });
+  cl.option("--threads", [&](const std::string& v) {
+    const std::uint64_t threads = parse_count("--threads", v);
+    if (threads > 65536) throw usage_error("--threads: at most 65536");
+    s.threads = static_cast<unsigned>(threads);
+  });
+  cl.option("--shard", [&](const std::string& v) { s.input.shard = parse_shard("--shard", v); });
+  cl.flag("--no-progress", [&] { s.progress = false; });
+  cl.option("--output", [&](const std::string& v) { s.output = v; });
+  cl.option("--format", [&](const std::string& v) {
+    s.format = parse_format("--format", v);
+    s.format_given = true;
+  });
+  if (!cl.parse(argc, argv)) {
+    std::fputs(estimate_help, stdout);
+    return false;
   }
   if (s.model.empty()) throw usage_error("estimate: --model is required");
   if (s.inputs.empty()) throw usage_error("estimate: --inputs is required");
@@ -256,28 +243,9 @@ inline bool parse_estimate(int argc, const char* const* argv, estimate_settings&
   return true;
 }
 
-/// One estimator bound to the model and the points: run(σ, options) = its rows.
-using estimator_run =
-    std::function<std::vector<probust::dataset_row>(double, const probust::dataset_options&)>;
-
-template <class Estimator>
-estimator_run bind_estimator(const cli_model& model, const input_table& table,
-                             Estimator estimator) {
-  return [&model, &table, estimator](double sigma, const probust::dataset_options& options) {
-    return std::visit(
-        [&](const auto& m) {
-          return probust::run_dataset(m, table.points, table.labels,
-                                      probust::isotropic_gaussian<double>(sigma), options,
-                                      estimator);
-        },
-        model);
-  };
-}
-
-/// The members Monte Carlo and the control variate share, from the command line.
-template <class Options>
-Options sampling_options(const estimate_settings& s) {
-  Options o;
+/// The sampling options of monte_carlo and control_variate, from the command line.
+inline probust::sampling_options sampling_of(const estimate_settings& s) {
+  probust::sampling_options o;
   o.samples = s.samples;
   o.seed = s.seed;
   o.confidence = s.confidence;
@@ -286,96 +254,46 @@ Options sampling_options(const estimate_settings& s) {
   return o;
 }
 
-/// The estimator `name` with the options of the command line.
-inline estimator_run make_estimator(const std::string& name, const estimate_settings& s,
-                                    const cli_model& model, const input_table& table) {
+/// The estimator `name` with the options of the command line, for models of type Model.
+template <class Model>
+probust::any_estimator<Model> make_estimator(const std::string& name,
+                                             const estimate_settings& s) {
   probust::mvn_options mvn;
   mvn.abs_tol = s.abs_tol;
-  const int mmse_samples = static_cast<int>(s.mmse_samples);
   if (name == "taylor") {
     probust::taylor_options o;
     o.mvn = mvn;
     o.paper_settings = s.paper_settings;
-    return bind_estimator(model, table, probust::taylor_estimator<>(o));
+    return probust::taylor_estimator<>(o);
   }
   if (name == "mmse") {
     probust::mmse_options o;
-    o.samples = mmse_samples;
+    o.samples = s.mmse_samples;
     o.seed = s.seed;
     o.mvn = mvn;
     o.paper_settings = s.paper_settings;
-    return bind_estimator(model, table, probust::mmse_estimator<>(o));
+    return probust::mmse_estimator<>(o);
   }
   if (name == "monte_carlo") {
-    return bind_estimator(model, table, probust::monte_carlo_estimator<>(
-                                            sampling_options<probust::monte_carlo_options>(s)));
+    probust::monte_carlo_options o;
+    o.sampling = sampling_of(s);
+    return probust::monte_carlo_estimator<>(o);
   }
   if (name == "control_variate") {
-    auto o = sampling_options<probust::control_variate_options>(s);
+    probust::control_variate_options o;
+    o.sampling = sampling_of(s);
     o.mvn = mvn;
-    return bind_estimator(model, table, probust::control_variate_estimator<>(o));
+    return probust::control_variate_estimator<>(o);
   }
-  if (name == "softmax") return bind_estimator(model, table, probust::softmax_estimator<>());
+  if (name == "softmax") return probust::softmax_estimator<>();
   if (name == "taylor_mv_sigmoid") {
-    return bind_estimator(model, table, probust::taylor_mv_sigmoid_estimator<>());
+    return probust::taylor_mv_sigmoid_estimator<>();
   }
   probust::mmse_mv_sigmoid_options o;  // "mmse_mv_sigmoid" (names were checked when parsing)
-  o.samples = mmse_samples;
+  o.samples = s.mmse_samples;
   o.seed = s.seed;
-  return bind_estimator(model, table, probust::mmse_mv_sigmoid_estimator<>(o));
+  return probust::mmse_mv_sigmoid_estimator<>(o);
 }
-
-/// One progress bar on stderr over all the (σ, estimator) runs of the command:
-///     probust-cli: [=========>          ]  47%  sigma 0.1, monte_carlo  12 s, ~14 s left
-/// Drawn only when enabled and stderr is a terminal (never into a log file).
-class run_progress {
- public:
-  run_progress(bool enabled, std::size_t runs)
-      : enabled_(enabled && stderr_is_terminal()), runs_(runs) {}
-
-  /// The progress callback of run `run` (0-based), described by `what`; empty if disabled.
-  std::function<void(const probust::dataset_progress&)> callback(std::size_t run,
-                                                                 std::string what) {
-    if (!enabled_) return {};
-    return [this, run, what](const probust::dataset_progress& p) {
-      const double part = p.total == 0 ? 1.0 : static_cast<double>(p.done) / p.total;
-      draw((static_cast<double>(run) + part) / static_cast<double>(runs_), what,
-           run + 1 == runs_ && p.done == p.total);
-    };
-  }
-
- private:
-  static bool stderr_is_terminal() {
-#if defined(_WIN32)
-    return _isatty(_fileno(stderr)) != 0;
-#elif defined(__unix__) || defined(__APPLE__)
-    return isatty(fileno(stderr)) != 0;
-#else
-    return false;
-#endif
-  }
-
-  void draw(double fraction, const std::string& what, bool last) {
-    constexpr int width = 20;
-    const int filled = static_cast<int>(fraction * width);
-    std::string bar(width, ' ');
-    std::fill(bar.begin(), bar.begin() + filled, '=');
-    if (filled < width) bar[static_cast<std::size_t>(filled)] = '>';
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    char left[32] = "";
-    if (fraction > 0.0 && !last) {
-      std::snprintf(left, sizeof left, ", ~%.0f s left", seconds / fraction - seconds);
-    }
-    std::fprintf(stderr, "\rprobust-cli: [%s] %3d%%  %-28s %.0f s%-16s%s", bar.c_str(),
-                 static_cast<int>(fraction * 100.0), what.c_str(), seconds, left, last ? "\n" : "");
-    std::fflush(stderr);
-  }
-
-  bool enabled_;
-  std::size_t runs_;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-};
 
 /// Counts of the rows written, for the closing line on stderr.
 struct row_counts {
@@ -388,19 +306,6 @@ struct row_counts {
     }
   }
 };
-
-/// The rows of one σ: estimator runs e = 0..E−1 (each one row per point) interleaved
-/// to point-major order, row (point i, estimator e) at i·E + e.
-inline std::vector<probust::dataset_row> interleave(
-    std::vector<std::vector<probust::dataset_row>>& per_estimator) {
-  const std::size_t e_count = per_estimator.size();
-  const std::size_t points = per_estimator.front().size();
-  std::vector<probust::dataset_row> rows(points * e_count);
-  for (std::size_t e = 0; e < e_count; ++e) {
-    for (std::size_t i = 0; i < points; ++i) rows[i * e_count + e] = std::move(per_estimator[e][i]);
-  }
-  return rows;
-}
 
 /// `probust-cli estimate`: reads, runs, writes; prints one closing line on stderr.
 inline int run_estimate(const estimate_settings& s) {
@@ -422,27 +327,24 @@ inline int run_estimate(const estimate_settings& s) {
     }
     points = static_cast<std::uint64_t>(table.points.rows());
 
-    std::vector<estimator_run> estimators;
-    for (const std::string& name : s.estimators) {
-      estimators.push_back(make_estimator(name, s, model, table));
-    }
-    run_progress progress(s.progress, s.sigmas.size() * estimators.size());
     probust::dataset_options options;
     options.threads = s.threads;
     options.first_id = table.first_id;  // this process holds only its shard's rows
-    options.progress_bar = false;       // run_progress draws one bar for all runs
-    for (std::size_t k = 0; k < s.sigmas.size(); ++k) {
-      std::vector<std::vector<probust::dataset_row>> per_estimator;
-      for (std::size_t e = 0; e < estimators.size(); ++e) {
-        options.progress =
-            progress.callback(k * estimators.size() + e,
-                              "sigma " + format_number(s.sigmas[k]) + ", " + s.estimators[e]);
-        per_estimator.push_back(estimators[e](s.sigmas[k], options));
-      }
-      const std::vector<probust::dataset_row> rows = interleave(per_estimator);
-      counts.add(rows);
-      out.write(rows);
-    }
+    if (s.progress) options.progress = probust::progress_bar("probust-cli");
+    // Rows ordered by σ, point id, estimator: the documented order of the output.
+    const std::vector<probust::dataset_row> rows = std::visit(
+        [&](const auto& m) {
+          using model_type = std::decay_t<decltype(m)>;
+          std::vector<probust::any_estimator<model_type>> estimators;
+          for (const std::string& name : s.estimators) {
+            estimators.push_back(make_estimator<model_type>(name, s));
+          }
+          return probust::run_dataset(m, table.points, table.labels, s.sigmas, options,
+                                      estimators);
+        },
+        model);
+    counts.add(rows);
+    out.write(rows);
   });
   std::fprintf(stderr,
                "probust-cli: %s (%s, %s, %s) written to %s; %llu with status error, %llu not "

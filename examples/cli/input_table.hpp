@@ -1,6 +1,7 @@
 #pragma once
-// input_table.hpp — reading the points to evaluate from a CSV file: one point per line,
-// numbers separated by commas, an optional header line, optionally a label column.
+// input_table.hpp — reading the points to evaluate from a CSV file (RFC 4180, read with
+// probust::read_csv_record): one point per record, numbers separated by commas, an
+// optional header line, optionally a label column.
 //
 // Only the block of rows that this process evaluates is kept in memory (the rows chosen
 // by --rows, then shard i of N of them), so a job of a cluster array holds 1/N of a large
@@ -17,6 +18,8 @@
 #include <cstring>
 #include <fstream>
 #include <probust/dataset.hpp>
+#include <probust/dataset_io.hpp>
+#include <probust/errors.hpp>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -49,22 +52,22 @@ struct input_table {
 
 namespace detail {
 
-/// The comma-separated fields of a line, each trimmed of spaces and tabs and of one
-/// pair of enclosing double quotes ("1.5" → 1.5). Fields cannot contain commas.
-inline std::vector<std::string> split_fields(const std::string& line) {
+/// The fields of the CSV record that starts with `line`, line `line_number` of `path`
+/// (probust::read_csv_record, RFC 4180: a field in double quotes may hold commas, quotes
+/// and line breaks), each trimmed of spaces and tabs; `line_number` becomes the record's
+/// last line. A malformed record is a data_error "<path>:<line>: <problem>".
+inline std::vector<std::string> read_fields(std::istream& in, const std::string& line,
+                                            const std::string& path,
+                                            std::uint64_t& line_number) {
   std::vector<std::string> fields;
-  std::size_t begin = 0;
-  while (true) {
-    const std::size_t comma = line.find(',', begin);
-    std::string field =
-        trim(line.substr(begin, comma == std::string::npos ? comma : comma - begin));
-    if (field.size() >= 2 && field.front() == '"' && field.back() == '"') {
-      field = field.substr(1, field.size() - 2);
-    }
-    fields.push_back(std::move(field));
-    if (comma == std::string::npos) return fields;
-    begin = comma + 1;
+  try {
+    line_number = probust::read_csv_record(in, line, path,
+                                           static_cast<std::size_t>(line_number), fields);
+  } catch (const probust::invalid_argument& e) {  // "probust::read_csv: <file>:<line>: ..."
+    throw data_error(without_prefix(e.what(), "probust::read_csv: "));
   }
+  for (std::string& field : fields) field = trim(field);
+  return fields;
 }
 
 /// Reads the next line without its line end ('\n', "\r\n") and, on line 1, without a
@@ -96,16 +99,18 @@ struct first_line_info {
 };
 
 /// Pass 1: finds the first line, decides whether it is a header, counts the data rows.
-inline first_line_info scan(std::istream& in, header_mode mode, std::uint64_t& data_rows) {
+inline first_line_info scan(std::istream& in, const std::string& path, header_mode mode,
+                            std::uint64_t& data_rows) {
   first_line_info first;
   std::string line;
   std::uint64_t line_number = 0;
   data_rows = 0;
   while (next_line(in, line, line_number)) {
     if (is_blank(line)) continue;
+    const std::uint64_t start = line_number;
+    const std::vector<std::string> fields = read_fields(in, line, path, line_number);
     if (first.line_number == 0) {
-      const std::vector<std::string> fields = split_fields(line);
-      first.line_number = line_number;
+      first.line_number = start;
       first.columns = fields.size();
       first.header =
           mode == header_mode::present || (mode == header_mode::automatic && !all_numbers(fields));
@@ -139,7 +144,7 @@ inline input_table read_inputs(const std::string& path, const input_options& opt
     throw data_error("cannot open inputs file '" + path + "': " + std::strerror(errno));
   }
   input_table table;
-  const detail::first_line_info first = detail::scan(in, options.header, table.file_rows);
+  const detail::first_line_info first = detail::scan(in, path, options.header, table.file_rows);
   if (in.bad()) throw data_error("reading '" + path + "' failed");
   if (first.line_number == 0) throw data_error(path + ": the file is empty");
   const std::size_t label_fields = options.labels == label_column::none ? 0 : 1;
@@ -177,9 +182,11 @@ inline input_table read_inputs(const std::string& path, const input_options& opt
   std::uint64_t line_number = 0;
   std::uint64_t row = 0;
   while (detail::next_line(in, line, line_number)) {
-    if (detail::is_blank(line) || (first.header && line_number == first.line_number)) continue;
-    const std::string where = path + ":" + std::to_string(line_number) + ": ";
-    const std::vector<std::string> fields = detail::split_fields(line);
+    if (detail::is_blank(line)) continue;
+    const std::uint64_t start = line_number;
+    const std::string where = path + ":" + std::to_string(start) + ": ";
+    const std::vector<std::string> fields = detail::read_fields(in, line, path, line_number);
+    if (first.header && start == first.line_number) continue;
     if (fields.size() != first.columns) {
       throw data_error(where + std::to_string(fields.size()) + " fields, expected " +
                        std::to_string(first.columns) + " (as on line " +

@@ -70,30 +70,21 @@ struct merge_settings {
 
 /// Parses `probust-cli merge ...`. False if --help was printed.
 inline bool parse_merge(int argc, const char* const* argv, merge_settings& s) {
-  argument_reader args(argc, argv, 2, "merge");
-  while (!args.done()) {
-    if (!args.at_option()) {
-      s.parts.push_back(args.positional());
-      continue;
-    }
-    const std::string option = args.option();
-    if (option == "--help") {
-      std::fputs(merge_help, stdout);
-      return false;
-    } else if (option == "--output") {
-      s.output = args.value(option);
-    } else if (option == "--format") {
-      s.format = parse_format(option, args.value(option));
-      s.format_given = true;
-    } else if (option == "--allow-gaps") {
-      args.flag(option);
-      s.allow_gaps = true;
-    } else if (option == "--expect-points") {
-      s.expect_points = parse_count(option, args.value(option));
-      s.expect_points_given = true;
-    } else {
-      args.unknown(option);
-    }
+  command_line cl("merge");
+  cl.positionals(s.parts);
+  cl.option("--output", [&](const std::string& v) { s.output = v; });
+  cl.option("--format", [&](const std::string& v) {
+    s.format = parse_format("--format", v);
+    s.format_given = true;
+  });
+  cl.flag("--allow-gaps", [&] { s.allow_gaps = true; });
+  cl.option("--expect-points", [&](const std::string& v) {
+    s.expect_points = parse_count("--expect-points", v);
+    s.expect_points_given = true;
+  });
+  if (!cl.parse(argc, argv)) {
+    std::fputs(merge_help, stdout);
+    return false;
   }
   if (s.parts.empty()) throw usage_error("merge: no input files (see probust-cli merge --help)");
   return true;

@@ -20,9 +20,10 @@
 //
 // The library does the work: probust::load_dense_network reads the model,
 // probust::run_dataset evaluates an estimator at every point on a thread pool (each point's
-// noise drawn from its own stream probust::stream(seed, point id), a failing point turned
-// into a row with status error), probust::write_csv / write_jsonl and read_csv /
-// read_jsonl store the rows exactly, and <probust/summary.hpp> summarizes them.
+// noise drawn from its own stream probust::point_engine(seed, point id), a failing point turned
+// into a row with status error), probust::write_csv / write_jsonl and read_csv (with
+// jsonl_reader.hpp for JSON Lines, nlohmann/json) store the rows exactly, and
+// <probust/summary.hpp> summarizes them.
 //
 // Each command lives in its own header: estimate_command.hpp, merge_command.hpp,
 // summary_command.hpp; input_table.hpp reads the points, row_files.hpp reads and safely

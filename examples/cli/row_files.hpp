@@ -1,7 +1,7 @@
 #pragma once
 // row_files.hpp — the result files of probust-cli: rows of probust::run_dataset as CSV or
-// JSON Lines (the schema of docs/dataset_format.md, written and read by
-// <probust/dataset_io.hpp>), the choice of format, and safe writing.
+// JSON Lines (the schema of docs/dataset_format.md, written by <probust/dataset_io.hpp>,
+// read by its read_csv and jsonl_reader.hpp), the choice of format, and safe writing.
 //
 // Safe writing: rows go to a partial file FILE.partial-XXXXXXXXXXXXXXXX (16 random hex
 // digits) next to FILE, created exclusively (fopen "wx": it never existed before, so two
@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "arguments.hpp"
+#include "jsonl_reader.hpp"
 
 namespace probust_cli {
 
@@ -94,10 +95,10 @@ inline row_file read_rows(const std::string& path) {
   in.clear();
   in.seekg(0);
   try {
-    file.rows = file.format == row_format::jsonl ? probust::read_jsonl(in, path)
+    file.rows = file.format == row_format::jsonl ? read_jsonl(in, path)
                                                  : probust::read_csv(in, path);
-  } catch (const probust::invalid_argument& e) {
-    throw data_error(e.what());  // already "<file>:<line>: <problem>"
+  } catch (const probust::invalid_argument& e) {  // "probust::read_csv: <file>:<line>: ..."
+    throw data_error(without_prefix(e.what(), "probust::read_csv: "));
   }
   if (in.bad()) throw data_error("reading '" + path + "' failed");
   return file;

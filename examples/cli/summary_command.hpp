@@ -58,36 +58,28 @@ struct summary_settings {
 
 /// Parses `probust-cli summary ...`. False if --help was printed.
 inline bool parse_summary(int argc, const char* const* argv, summary_settings& s) {
-  argument_reader args(argc, argv, 2, "summary");
+  command_line cl("summary");
   std::vector<std::string> files;
-  while (!args.done()) {
-    if (!args.at_option()) {
-      files.push_back(args.positional());
-      continue;
+  cl.positionals(files);
+  cl.option("--estimator", [&](const std::string& v) { s.estimator = v; });
+  cl.option("--sigma", [&](const std::string& v) {
+    s.sigma = parse_positive("--sigma", v);
+    s.sigma_given = true;
+  });
+  cl.option("--by", [&](const std::string& v) {
+    s.by = parse_choice("--by", v, {"label", "predicted"});
+  });
+  cl.option("--top", [&](const std::string& v) { s.top = parse_count("--top", v); });
+  cl.option("--confidence", [&](const std::string& v) {
+    s.confidence = parse_real("--confidence", v);
+    if (!(s.confidence > 0.0 && s.confidence < 1.0)) {
+      throw usage_error("--confidence: must lie strictly between 0 and 1");
     }
-    const std::string option = args.option();
-    if (option == "--help") {
-      std::fputs(summary_help, stdout);
-      return false;
-    } else if (option == "--estimator") {
-      s.estimator = args.value(option);
-    } else if (option == "--sigma") {
-      s.sigma = parse_positive(option, args.value(option));
-      s.sigma_given = true;
-    } else if (option == "--by") {
-      s.by = parse_choice(option, args.value(option), {"label", "predicted"});
-    } else if (option == "--top") {
-      s.top = parse_count(option, args.value(option));
-    } else if (option == "--confidence") {
-      s.confidence = parse_real(option, args.value(option));
-      if (!(s.confidence > 0.0 && s.confidence < 1.0)) {
-        throw usage_error(option + ": must lie strictly between 0 and 1");
-      }
-    } else if (option == "--reference") {
-      s.reference = args.value(option);
-    } else {
-      args.unknown(option);
-    }
+  });
+  cl.option("--reference", [&](const std::string& v) { s.reference = v; });
+  if (!cl.parse(argc, argv)) {
+    std::fputs(summary_help, stdout);
+    return false;
   }
   if (files.size() != 1) {
     throw usage_error("summary: give exactly one result file (see probust-cli summary --help)");
@@ -162,7 +154,7 @@ inline void print_most_vulnerable(const std::vector<probust::dataset_row>& rows,
     std::printf("  %8llu  %5s  %9d  %10.6f  %10.3e  [%6.4f, %6.4f]  %s\n",
                 static_cast<unsigned long long>(row.point_id), label.c_str(),
                 row.result.predicted_class, row.result.probability, row.result.complement,
-                row.result.lower, row.result.upper, probust::to_string(row.status));
+                row.result.lower, row.result.upper, probust::row_status_name(row.status));
   }
 }
 

@@ -25,13 +25,13 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "probust/detail/boost_policy.hpp"
+#include "probust/detail/charconv.hpp"
 #include "probust/errors.hpp"
 #include "probust/estimators/linearization.hpp"
 #include "probust/estimators/mv_sigmoid.hpp"
@@ -222,13 +222,6 @@ template <class Estimator, class Model, class T>
 using sigma_evaluator =
     std::conditional_t<linearized_formula<Estimator>::value, shared_linearization<Estimator, T>,
                        estimate_per_sigma<Estimator, std::remove_reference_t<Model>, T>>;
-
-/// `value` as printed by an ostream (6 significant digits, e.g. "1e-07", "0.9").
-inline std::string format_number(double value) {
-  std::ostringstream out;
-  out << value;
-  return out.str();
-}
 
 /// True if σ is a valid noise level in scalar type T: finite, > 0, representable, and
 /// not rounded to 0 by the conversion to T.

@@ -1,7 +1,8 @@
 #pragma once
 /// \file dataset.hpp
 /// The batch runner: every estimator at every point of a data set, on a pool of threads,
-/// with progress reporting, sharding and per-point error isolation. The rows it returns
+/// with progress reporting (a callback; probust/progress.hpp has a terminal bar), sharding
+/// and per-point error isolation. The rows it returns
 /// are reproducible bit for bit (all fields but the wall time `seconds`) whatever the
 /// thread count and the shard split. dataset_io.hpp writes and reads them (CSV, JSON Lines).
 
@@ -10,26 +11,19 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <exception>
 #include <functional>
 #include <limits>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
-#if defined(_WIN32)
-#include <io.h>
-#elif defined(__unix__) || defined(__APPLE__)
-#include <unistd.h>
-#endif
-
+#include "probust/any_estimator.hpp"
+#include "probust/detail/thread_pool.hpp"
 #include "probust/errors.hpp"
 #include "probust/estimators/result.hpp"
 #include "probust/noise.hpp"
@@ -45,7 +39,7 @@ enum class row_status {
 };
 
 /// "ok", "not_converged" or "error" (the spelling of the `status` column of the files).
-inline const char* to_string(row_status status) noexcept {
+inline const char* row_status_name(row_status status) noexcept {
   switch (status) {
     case row_status::ok:
       return "ok";
@@ -55,6 +49,12 @@ inline const char* to_string(row_status status) noexcept {
       return "error";
   }
   return "error";
+}
+
+/// The former name of row_status_name.
+[[deprecated("use probust::row_status_name")]] inline const char* to_string(
+    row_status status) noexcept {
+  return row_status_name(status);
 }
 
 /// One (point, estimator) evaluation of run_dataset: which point and estimator, the
@@ -146,28 +146,13 @@ struct dataset_options {
   /// Called with the progress on the calling thread, at the start (done = 0), at most
   /// every 100 ms while running, and once at the end (done == total); done never
   /// decreases. If it throws, the workers finish their current point, are joined, and the
-  /// exception propagates out of run_dataset. Empty (default): see progress_bar.
+  /// exception propagates out of run_dataset. Empty (default): no progress is reported
+  /// and nothing is drawn. For a bar on the terminal, include <probust/progress.hpp> and
+  /// set `progress = probust::progress_bar{}`.
   std::function<void(const dataset_progress&)> progress;
-  /// When there is no progress callback: draw a progress bar on stderr (default true),
-  /// only if stderr is a terminal (never into a log file or a pipe).
-  bool progress_bar = true;
 };
 
 namespace detail {
-
-/// True if `estimator.estimate(model, x, noise, engine)` compiles with a
-/// probust::random_engine& and the estimator has `options().seed`: a stochastic
-/// estimator, which run_dataset gives the stream (seed, point id).
-template <class Estimator, class Model, class Vector, class Noise, class = void>
-struct takes_engine : std::false_type {};
-
-template <class Estimator, class Model, class Vector, class Noise>
-struct takes_engine<Estimator, Model, Vector, Noise,
-                    std::void_t<decltype(std::declval<const Estimator&>().estimate(
-                                    std::declval<Model&>(), std::declval<const Vector&>(),
-                                    std::declval<const Noise&>(), std::declval<random_engine&>())),
-                                decltype(std::declval<const Estimator&>().options().seed)>>
-    : std::true_type {};
 
 /// σ of an isotropic_gaussian noise, NaN for any other noise type.
 template <class Noise>
@@ -219,87 +204,12 @@ void evaluate_row(dataset_row& row, Estimate&& estimate) noexcept {
   row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-/// `estimator` at x: with the engine stream(options().seed, point_id) when it is
-/// stochastic (takes_engine), else estimate(model, x, noise).
-template <class Estimator, class Model, class T, class Noise>
-robustness_result estimate_at(const Estimator& estimator, Model& model,
-                              const Eigen::Matrix<T, Eigen::Dynamic, 1>& x, const Noise& noise,
-                              std::uint64_t point_id) {
-  if constexpr (takes_engine<Estimator, Model, Eigen::Matrix<T, Eigen::Dynamic, 1>, Noise>::value) {
-    random_engine engine = stream(estimator.options().seed, point_id);
-    return estimator.estimate(model, x, noise, engine);
-  } else {
-    return estimator.estimate(model, x, noise);
-  }
-}
-
-/// True if stderr is a terminal (always false where this cannot be asked).
-inline bool stderr_is_terminal() noexcept {
-#if defined(_WIN32)
-  return _isatty(_fileno(stderr)) != 0;
-#elif defined(__unix__) || defined(__APPLE__)
-  return isatty(fileno(stderr)) != 0;
-#else
-  return false;
-#endif
-}
-
-/// A duration for the progress bar: "12 s", "3 min 20 s", "2 h 05 min".
-inline std::string format_duration(double seconds) {
-  const long long s = static_cast<long long>(seconds + 0.5);
-  char text[48];
-  if (s < 60) {
-    std::snprintf(text, sizeof text, "%lld s", s);
-  } else if (s < 3600) {
-    std::snprintf(text, sizeof text, "%lld min %02lld s", s / 60, s % 60);
-  } else {
-    std::snprintf(text, sizeof text, "%lld h %02lld min", s / 3600, s % 3600 / 60);
-  }
-  return text;
-}
-
-/// The default progress display: `\rprobust: [=====>    ]  45%  450/1000 points  12 s
-/// elapsed  ~15 s left` redrawn in place on stderr (padded with spaces to the length of
-/// the previous line), with a newline after the final state.
-class progress_bar {
- public:
-  void operator()(const dataset_progress& p) {
-    constexpr std::size_t width = 20;
-    const double fraction =
-        p.total == 0 ? 1.0 : static_cast<double>(p.done) / static_cast<double>(p.total);
-    const auto filled = static_cast<std::size_t>(fraction * width);
-    std::string bar(width, ' ');
-    std::fill(bar.begin(), bar.begin() + static_cast<std::ptrdiff_t>(filled), '=');
-    if (filled < width) bar[filled] = '>';
-    std::string left;
-    if (p.done > 0 && p.done < p.total) {
-      left = "  ~" + format_duration(p.elapsed_seconds / fraction - p.elapsed_seconds) + " left";
-    }
-    char text[256];
-    std::snprintf(text, sizeof text, "probust: [%s] %3d%%  %zu/%zu points  %s elapsed%s",
-                  bar.c_str(), static_cast<int>(fraction * 100.0), p.done, p.total,
-                  format_duration(p.elapsed_seconds).c_str(), left.c_str());
-    std::string line = text;
-    const std::size_t length = line.size();
-    if (length < previous_length_) line.append(previous_length_ - length, ' ');
-    previous_length_ = length;
-    std::fprintf(stderr, "\r%s%s", line.c_str(), p.done == p.total ? "\n" : "");
-    std::fflush(stderr);
-  }
-
- private:
-  std::size_t previous_length_ = 0;
-};
-
-/// Reports progress through options.progress or the stderr bar (or not at all), at most
+/// Reports progress through options.progress (or not at all, when it is empty), at most
 /// once per 100 ms except for the first and the final report.
 class progress_reporter {
  public:
   progress_reporter(const dataset_options& options, std::size_t total)
-      : callback_(options.progress),
-        draw_bar_(!options.progress && options.progress_bar && stderr_is_terminal()),
-        total_(total),
-        start_(clock::now()) {}
+      : callback_(options.progress), total_(total), start_(clock::now()) {}
 
   /// Reports `done` if it is new and 100 ms have passed since the last report (or it is
   /// the first report).
@@ -322,17 +232,13 @@ class progress_reporter {
     reported_ = true;
     last_done_ = done;
     last_report_ = now;
-    const dataset_progress p{done, total_, std::chrono::duration<double>(now - start_).count()};
     if (callback_) {
-      callback_(p);
-    } else if (draw_bar_) {
-      bar_(p);
+      const double elapsed = std::chrono::duration<double>(now - start_).count();
+      callback_(dataset_progress{done, total_, elapsed});
     }
   }
 
   const std::function<void(const dataset_progress&)>& callback_;  // the user's, not a copy
-  bool draw_bar_;
-  progress_bar bar_;
   std::size_t total_;
   clock::time_point start_;
   clock::time_point last_report_{};
@@ -340,60 +246,96 @@ class progress_reporter {
   bool reported_ = false;
 };
 
-/// Runs `work(i)` (which must not throw) for i = 0, …, count − 1 on `threads` workers
-/// that take the next i from an atomic counter, while the calling thread reports the
-/// progress. threads == 1 runs on the calling thread. If a progress report throws, the
-/// workers stop after their current item, are joined, and the exception propagates.
-inline void run_parallel(std::size_t count, unsigned threads, const dataset_options& options,
-                         const std::function<void(std::size_t)>& work) {
-  progress_reporter reporter(options, count);
-  reporter.update(0);
-  if (threads <= 1) {
-    for (std::size_t i = 0; i < count; ++i) {
-      work(i);
-      reporter.update(i + 1);
-    }
-    reporter.finish();
-    return;
-  }
+/// The points of the shard of a run_dataset call: rows [begin, begin + count) of `points`.
+struct shard_rows {
+  std::size_t begin = 0;
+  std::size_t count = 0;
+};
 
-  std::atomic<std::size_t> next{0};
-  std::atomic<std::size_t> done{0};
-  std::atomic<bool> stop{false};
-  std::mutex mutex;
-  std::condition_variable finished;
-  // Joins the workers on every exit path (normal, a throwing report, a failed spawn).
-  struct thread_pool {
-    std::atomic<bool>& stop_flag;
-    std::vector<std::thread> running;
-    ~thread_pool() {
-      stop_flag = true;
-      for (std::thread& t : running) t.join();
-    }
-  } pool{stop, {}};
-  const auto worker = [&] {
-    while (!stop) {
-      const std::size_t i = next.fetch_add(1);
-      if (i >= count) return;
-      work(i);
-      if (done.fetch_add(1) + 1 == count) {
-        const std::lock_guard<std::mutex> lock(mutex);
-        finished.notify_one();
+/// Checks the arguments common to every run_dataset overload (see run_dataset's Errors)
+/// and returns the shard's rows.
+template <class T, class Noise>
+shard_rows check_run(const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>& points,
+                     const std::vector<int>& labels, const Noise& noise,
+                     const dataset_options& options) {
+  constexpr const char* fn = "probust::run_dataset";
+  const auto n = static_cast<std::size_t>(points.rows());
+  if (options.shard_count == 0) throw_invalid_argument(fn, "shard_count must be >= 1");
+  if (options.shard_index >= options.shard_count) {
+    throw_invalid_argument(fn, "shard_index " + std::to_string(options.shard_index) +
+                                   " is not below shard_count " +
+                                   std::to_string(options.shard_count));
+  }
+  if (!labels.empty() && labels.size() != n) {
+    throw_invalid_argument(fn, "labels has " + std::to_string(labels.size()) +
+                                   " entries but points has " + std::to_string(n) + " rows");
+  }
+  if (n > 0 && points.cols() == 0) throw_invalid_argument(fn, "points has no columns");
+  if (n > 0) noise.check_dimension(points.cols(), fn);
+
+  if (n > 0 && options.first_id > std::numeric_limits<std::uint64_t>::max() - (n - 1)) {
+    throw_invalid_argument(
+        fn, "first_id " + std::to_string(options.first_id) + " + " + std::to_string(n) +
+                " rows - 1 exceeds 2^64 - 1: the point ids would wrap and reuse the random "
+                "streams of other points");
+  }
+  const auto begin =
+      static_cast<std::size_t>(shard_begin(n, options.shard_index, options.shard_count));
+  const auto end =
+      static_cast<std::size_t>(shard_begin(n, options.shard_index + 1, options.shard_count));
+  return {begin, end - begin};
+}
+
+/// Evaluates a grid of (σ index s < sigmas.size(), point i of the shard, estimator e <
+/// names.size()) into rows ordered by s, then point, then e: row ((s·count + i)·E + e).
+/// `evaluate(row, x, s, e)` fills result, status, message and seconds of one row and must
+/// not throw (detail::evaluate_row). Threads and progress as run_dataset documents.
+template <class T, class Evaluate>
+std::vector<dataset_row> run_grid(const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>& points,
+                                  const std::vector<int>& labels, const dataset_options& options,
+                                  const shard_rows& shard, const std::vector<double>& sigmas,
+                                  const std::vector<const char*>& names, const Evaluate& evaluate) {
+  const std::size_t count = shard.count;
+  const std::size_t k = names.size();
+  std::vector<dataset_row> rows(sigmas.size() * count * k);
+  const auto row_of = [&](std::size_t s, std::size_t i, std::size_t e) -> dataset_row& {
+    return rows[(s * count + i) * k + e];
+  };
+  for (std::size_t s = 0; s < sigmas.size(); ++s) {
+    for (std::size_t i = 0; i < count; ++i) {
+      for (std::size_t e = 0; e < k; ++e) {
+        dataset_row& row = row_of(s, i, e);
+        row.point_id = options.first_id + (shard.begin + i);
+        row.label = labels.empty() ? -1 : labels[shard.begin + i];
+        row.estimator = names[e];
+        row.sigma = sigmas[s];
       }
     }
-  };
-  pool.running.reserve(threads);
-  for (unsigned t = 0; t < threads; ++t) pool.running.emplace_back(worker);
-
-  std::unique_lock<std::mutex> lock(mutex);
-  while (done < count) {
-    finished.wait_for(lock, std::chrono::milliseconds(100), [&] { return done >= count; });
-    lock.unlock();
-    reporter.update(done);
-    lock.lock();
   }
-  lock.unlock();
+
+  // All rows of point i of the shard; never throws (failures become error rows).
+  const auto evaluate_point = [&](std::size_t i) noexcept {
+    Eigen::Matrix<T, Eigen::Dynamic, 1> x;
+    try {
+      x = points.row(static_cast<Eigen::Index>(shard.begin + i)).transpose();
+    } catch (...) {
+      for (std::size_t s = 0; s < sigmas.size(); ++s) {
+        for (std::size_t e = 0; e < k; ++e) set_error(row_of(s, i, e), std::current_exception());
+      }
+      return;
+    }
+    for (std::size_t s = 0; s < sigmas.size(); ++s) {
+      for (std::size_t e = 0; e < k; ++e) evaluate(row_of(s, i, e), x, s, e);
+    }
+  };
+
+  unsigned threads = options.threads != 0 ? options.threads : std::thread::hardware_concurrency();
+  threads = static_cast<unsigned>(std::min<std::size_t>(std::max(threads, 1U), count));
+  progress_reporter reporter(options, count);
+  reporter.update(0);
+  run_parallel(count, threads, evaluate_point, [&](std::size_t done) { reporter.update(done); });
   reporter.finish();
+  return rows;
 }
 
 }  // namespace detail
@@ -410,22 +352,24 @@ inline void run_parallel(std::size_t count, unsigned threads, const dataset_opti
 /// point id and then by the order of the estimators in the call — never a missing row.
 ///
 /// Reproducibility. A stochastic estimator (one with `estimate(model, x, noise, engine)`
-/// and `options().seed`: monte_carlo, mmse, mmse_mv_sigmoid, control_variate) gets the
-/// engine probust::stream(options().seed, point id) at each point; the others are called
+/// and a seed in its options, `seed` or `sampling.seed`: monte_carlo, mmse,
+/// mmse_mv_sigmoid, control_variate) gets the engine probust::point_engine(seed, point id) at
+/// each point; the others are called
 /// as estimate(model, x, noise). So every field except `seconds` is bit-identical for
 /// any thread count and any shard split (the concatenation of shards 0, …, N−1 is the
 /// unsharded run), and a row equals the direct call
-/// `e.estimate(model, x, noise, probust::stream(e.options().seed, id))`. Two stochastic
+/// `e.estimate(model, x, noise, probust::point_engine(seed, id))`. Two stochastic
 /// estimators with the same seed see the same noise stream at a point (common random
 /// numbers, which makes their differences less noisy); give them different seeds for
 /// independent noise.
 ///
 /// Threads. Workers (options.threads, see dataset_options) take the next point from an
 /// atomic counter and write its rows into preallocated slots; the calling thread waits
-/// and reports progress. The model and the estimators are used concurrently from several
-/// threads through the references passed here (`model` with the constness it is passed
-/// with): their call operators and `estimate` must be thread-safe for concurrent calls
-/// (true of probust's models and estimators); use threads = 1 otherwise.
+/// and reports progress to options.progress (nothing is drawn unless it is set). The
+/// model and the estimators are used concurrently from several threads through the
+/// references passed here (`model` with the constness it is passed with): their call
+/// operators and `estimate` must be thread-safe for concurrent calls (true of probust's
+/// models and estimators); use threads = 1 otherwise.
 ///
 /// Errors. An exception from an estimate (std::exception: its what(); anything else:
 /// "unknown exception") or a non-finite probability or bound becomes a row with status
@@ -443,69 +387,83 @@ std::vector<dataset_row> run_dataset(Model&& model,
                                      const dataset_options& options,
                                      const Estimators&... estimators) {
   static_assert(sizeof...(Estimators) > 0, "probust::run_dataset: give at least one estimator");
-  constexpr const char* fn = "probust::run_dataset";
-  constexpr std::size_t k = sizeof...(Estimators);
-  const auto n = static_cast<std::size_t>(points.rows());
-  if (options.shard_count == 0) detail::throw_invalid_argument(fn, "shard_count must be >= 1");
-  if (options.shard_index >= options.shard_count) {
-    detail::throw_invalid_argument(fn, "shard_index " + std::to_string(options.shard_index) +
-                                           " is not below shard_count " +
-                                           std::to_string(options.shard_count));
-  }
-  if (!labels.empty() && labels.size() != n) {
-    detail::throw_invalid_argument(fn, "labels has " + std::to_string(labels.size()) +
-                                           " entries but points has " + std::to_string(n) +
-                                           " rows");
-  }
-  if (n > 0 && points.cols() == 0) detail::throw_invalid_argument(fn, "points has no columns");
-  if (n > 0) noise.check_dimension(points.cols(), fn);
-
-  if (n > 0 && options.first_id > std::numeric_limits<std::uint64_t>::max() - (n - 1)) {
-    detail::throw_invalid_argument(
-        fn, "first_id " + std::to_string(options.first_id) + " + " + std::to_string(n) +
-                " rows - 1 exceeds 2^64 - 1: the point ids would wrap and reuse the random "
-                "streams of other points");
-  }
-
-  const auto begin =
-      static_cast<std::size_t>(shard_begin(n, options.shard_index, options.shard_count));
-  const auto end =
-      static_cast<std::size_t>(shard_begin(n, options.shard_index + 1, options.shard_count));
-  const std::size_t count = end - begin;
-  const char* const names[k] = {estimators.name()...};
-  const double sigma = detail::isotropic_sigma(noise);
-  std::vector<dataset_row> rows(count * k);
-  for (std::size_t i = 0; i < count; ++i) {
-    for (std::size_t j = 0; j < k; ++j) {
-      dataset_row& row = rows[i * k + j];
-      row.point_id = options.first_id + (begin + i);
-      row.label = labels.empty() ? -1 : labels[begin + i];
-      row.estimator = names[j];
-      row.sigma = sigma;
-    }
-  }
-
-  // All rows of point i of the shard; never throws (failures become error rows).
-  const auto evaluate_point = [&](std::size_t i) noexcept {
-    dataset_row* out = rows.data() + i * k;
-    const std::uint64_t id = out[0].point_id;
-    Eigen::Matrix<T, Eigen::Dynamic, 1> x;
-    try {
-      x = points.row(static_cast<Eigen::Index>(begin + i)).transpose();
-    } catch (...) {
-      for (std::size_t j = 0; j < k; ++j) detail::set_error(out[j], std::current_exception());
-      return;
-    }
-    std::size_t j = 0;
-    (detail::evaluate_row(out[j++],
-                          [&] { return detail::estimate_at(estimators, model, x, noise, id); }),
-     ...);
+  const detail::shard_rows shard = detail::check_run(points, labels, noise, options);
+  const std::vector<const char*> names = {estimators.name()...};
+  const auto evaluate = [&](dataset_row& row, const Eigen::Matrix<T, Eigen::Dynamic, 1>& x,
+                            std::size_t, std::size_t e) noexcept {
+    std::size_t j = 0;  // the estimator e of the pack
+    const auto if_e = [&](const auto& estimator) {
+      if (j++ != e) return;
+      detail::evaluate_row(
+          row, [&] { return detail::estimate_at(estimator, model, x, noise, row.point_id); });
+    };
+    (if_e(estimators), ...);
   };
+  return detail::run_grid(points, labels, options, shard, {detail::isotropic_sigma(noise)}, names,
+                          evaluate);
+}
 
-  unsigned threads = options.threads != 0 ? options.threads : std::thread::hardware_concurrency();
-  threads = static_cast<unsigned>(std::min<std::size_t>(std::max(threads, 1U), count));
-  detail::run_parallel(count, threads, options, evaluate_point);
-  return rows;
+/// run_dataset with the estimators chosen at run time: the rows of the call with the same
+/// estimators as a pack, in the order of the list (bit for bit: every stochastic estimator
+/// draws from probust::point_engine(seed, point id)). `estimators` must not be empty.
+template <class M, class Model, class T, class Noise,
+          class = std::enable_if_t<std::is_same_v<std::decay_t<M>, Model>>>
+std::vector<dataset_row> run_dataset(
+    M&& model, const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>& points,
+    const std::vector<int>& labels, const Noise& noise, const dataset_options& options,
+    const std::vector<any_estimator<Model, T, Noise>>& estimators) {
+  if (estimators.empty()) {
+    detail::throw_invalid_argument("probust::run_dataset", "the list of estimators is empty");
+  }
+  const detail::shard_rows shard = detail::check_run(points, labels, noise, options);
+  std::vector<const char*> names;
+  for (const auto& estimator : estimators) names.push_back(estimator.name());
+  const auto evaluate = [&](dataset_row& row, const Eigen::Matrix<T, Eigen::Dynamic, 1>& x,
+                            std::size_t, std::size_t e) noexcept {
+    detail::evaluate_row(row,
+                         [&] { return estimators[e].estimate_at(model, x, noise, row.point_id); });
+  };
+  return detail::run_grid(points, labels, options, shard, {detail::isotropic_sigma(noise)}, names,
+                          evaluate);
+}
+
+/// run_dataset on a grid of noise levels: isotropic_gaussian<T>(σ) for each σ of `sigmas`
+/// (finite, > 0, no repeats needed but allowed), with the estimators chosen at run time.
+/// Rows are ordered by σ (as given), then point id, then estimator (as listed): the
+/// concatenation of the single-σ calls, bit for bit (the random stream of a point depends
+/// on the seed and the point id only, not on σ). A worker evaluates all σ and estimators of
+/// a point, so progress counts points. Throws probust::invalid_argument
+/// "probust::run_dataset: ..." for an empty list of σ or estimators or a σ that is not
+/// finite and > 0, besides the errors of run_dataset.
+template <class M, class Model, class T,
+          class = std::enable_if_t<std::is_same_v<std::decay_t<M>, Model>>>
+std::vector<dataset_row> run_dataset(
+    M&& model, const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>& points,
+    const std::vector<int>& labels, const std::vector<double>& sigmas,
+    const dataset_options& options,
+    const std::vector<any_estimator<Model, T, isotropic_gaussian<T>>>& estimators) {
+  constexpr const char* fn = "probust::run_dataset";
+  if (estimators.empty()) detail::throw_invalid_argument(fn, "the list of estimators is empty");
+  if (sigmas.empty()) detail::throw_invalid_argument(fn, "the list of sigmas is empty");
+  std::vector<isotropic_gaussian<T>> noises;
+  std::vector<double> row_sigmas;
+  for (std::size_t s = 0; s < sigmas.size(); ++s) {
+    if (!(std::isfinite(sigmas[s]) && sigmas[s] > 0.0)) {
+      detail::throw_invalid_argument(fn, "sigmas[" + std::to_string(s) + "] = " +
+                                             std::to_string(sigmas[s]) + " is not finite and > 0");
+    }
+    noises.emplace_back(static_cast<T>(sigmas[s]));
+    row_sigmas.push_back(detail::isotropic_sigma(noises.back()));
+  }
+  const detail::shard_rows shard = detail::check_run(points, labels, noises.front(), options);
+  std::vector<const char*> names;
+  for (const auto& estimator : estimators) names.push_back(estimator.name());
+  const auto evaluate = [&](dataset_row& row, const Eigen::Matrix<T, Eigen::Dynamic, 1>& x,
+                            std::size_t s, std::size_t e) noexcept {
+    detail::evaluate_row(
+        row, [&] { return estimators[e].estimate_at(model, x, noises[s], row.point_id); });
+  };
+  return detail::run_grid(points, labels, options, shard, row_sigmas, names, evaluate);
 }
 
 /// run_dataset without labels (every row has label −1).

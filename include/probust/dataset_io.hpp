@@ -1,8 +1,10 @@
 #pragma once
 /// \file dataset_io.hpp
 /// The rows of run_dataset as CSV (RFC 4180) and JSON Lines, written so that they read
-/// back bit for bit, and the readers of exactly these files. The schema (one list of
-/// columns for both formats) is documented in docs/dataset_format.md.
+/// back bit for bit, and the reader of these CSV files. The schema (one list of columns
+/// for both formats) is documented in docs/dataset_format.md. Reading JSON Lines needs a
+/// JSON parser, which the library does not depend on: probust-cli's
+/// examples/cli/jsonl_reader.hpp reads them with nlohmann/json.
 
 #include <array>
 #include <charconv>
@@ -12,15 +14,14 @@
 #include <initializer_list>
 #include <istream>
 #include <limits>
-#include <locale>
 #include <ostream>
-#include <sstream>
 #include <string>
 #include <system_error>
 #include <utility>
 #include <vector>
 
 #include "probust/dataset.hpp"
+#include "probust/detail/charconv.hpp"
 #include "probust/errors.hpp"
 #include "probust/estimators/result.hpp"
 #include "probust/model.hpp"
@@ -76,16 +77,12 @@ dataset_field integer_field(Integer value) {
   return {field_kind::number, std::to_string(value)};
 }
 
-/// A double field: 17 significant digits in the classic locale (reads back
-/// bit-identically); NaN → null; ±inf → the string "inf" / "-inf".
+/// A double field: the shortest decimal that reads back bit-identically
+/// (detail::format_double, no locale); NaN → null; ±inf → the string "inf" / "-inf".
 inline dataset_field real_field(double value) {
   if (std::isnan(value)) return {};
   if (std::isinf(value)) return {field_kind::string, value > 0 ? "inf" : "-inf"};
-  std::ostringstream out;
-  out.imbue(std::locale::classic());
-  out.precision(std::numeric_limits<double>::max_digits10);
-  out << value;
-  return {field_kind::number, out.str()};
+  return {field_kind::number, format_double(value)};
 }
 
 /// The file spelling of a jacobian_source.
@@ -124,7 +121,7 @@ inline dataset_fields row_fields(const dataset_row& row) {
           text(jacobian_name(r.jacobian)),
           real_field(r.variance_reduction),
           real_field(row.seconds),
-          text(to_string(row.status)),
+          text(row_status_name(row.status)),
           text(row.message)};
 }
 
@@ -205,10 +202,12 @@ inline void write_json_string(std::ostream& out, const std::string& text) {
   out << '"';
 }
 
-/// Throws probust::invalid_argument "<source>:<line>: <problem>".
+/// Throws probust::invalid_argument "probust::read_csv: <source>:<line>: <problem>" (the
+/// function's name first, as every probust error; then the place in the file).
 [[noreturn]] inline void throw_file_error(const std::string& source, std::size_t line,
                                           const std::string& problem) {
-  throw invalid_argument(source + ":" + std::to_string(line) + ": " + problem);
+  throw_invalid_argument("probust::read_csv", source + ":" + std::to_string(line) + ": " +
+                                                  problem);
 }
 
 /// Where a reader is: the file name and the line, for error messages.
@@ -238,25 +237,18 @@ Integer parse_integer(const std::string& text, std::size_t column, const read_lo
 }
 
 /// A double field: empty → NaN, "inf" / "-inf", else a decimal number read exactly (the
-/// correctly rounded value, in the classic locale).
+/// correctly rounded value, detail::try_parse_number, no locale).
 inline double parse_real(const std::string& text, std::size_t column, const read_location& at) {
   if (text.empty()) return std::numeric_limits<double>::quiet_NaN();
   if (text == "inf") return std::numeric_limits<double>::infinity();
   if (text == "-inf") return -std::numeric_limits<double>::infinity();
-  const auto not_a_number = [&] { at.fail(column, "'" + text + "' is not a number"); };
-  if (text.find_first_not_of("0123456789+-.eE") != std::string::npos) not_a_number();
-  double value = 0.0;
-#if defined(__cpp_lib_to_chars)
-  const char* last = text.data() + text.size();
-  const auto [end, error] = std::from_chars(text.data(), last, value);
-  if (error != std::errc() || end != last) not_a_number();
-#else
-  std::istringstream in(text);
-  in.imbue(std::locale::classic());
-  in >> value;
-  if (in.fail() || in.peek() != std::istringstream::traits_type::eof()) not_a_number();
-#endif
-  return value;
+  // Only the characters the writer uses: no "nan", "infinity" or other spellings.
+  parsed_number<double> parsed{0.0, number_error::not_a_number};
+  if (text.find_first_not_of("0123456789+-.eE") == std::string::npos) {
+    parsed = try_parse_number<double>(text);
+  }
+  if (!parsed) at.fail(column, "'" + text + "' " + describe(parsed.error));
+  return parsed.value;
 }
 
 /// The value among `values` whose spelling name(value) is `text`; fails naming the choices.
@@ -329,44 +321,11 @@ inline void set_row_field(dataset_row& row, std::size_t column, const std::strin
       break;
     case col_status:
       row.status = parse_name(text, {row_status::ok, row_status::not_converged, row_status::error},
-                              [](row_status v) { return to_string(v); }, column, at);
+                              row_status_name, column, at);
       break;
     case col_message:
       row.message = text;
       break;
-  }
-}
-
-/// Null if `value` has a JSON kind the writer uses for column `column`, else what was
-/// expected: strings for the text columns, numbers (or null for a missing label),
-/// true/false, and a number, null, "inf" or "-inf" for doubles.
-inline const char* json_kind_mismatch(std::size_t column, const dataset_field& value) {
-  const field_kind k = value.kind;
-  switch (static_cast<dataset_column>(column)) {
-    case col_estimator:
-    case col_jacobian:
-    case col_status:
-    case col_message:
-      return k == field_kind::string ? nullptr : "expected a string";
-    case col_label:
-      return k == field_kind::number || k == field_kind::null ? nullptr
-                                                              : "expected an integer or null";
-    case col_converged:
-      return k == field_kind::literal ? nullptr : "expected true or false";
-    case col_sigma:
-    case col_probability:
-    case col_lower:
-    case col_upper:
-    case col_complement:
-    case col_error:
-    case col_variance_reduction:
-    case col_seconds:
-      return k == field_kind::number || k == field_kind::null ||
-                     (k == field_kind::string && (value.text == "inf" || value.text == "-inf"))
-                 ? nullptr
-                 : "expected a number, null, \"inf\" or \"-inf\"";
-    default:
-      return k == field_kind::number ? nullptr : "expected an integer";
   }
 }
 
@@ -446,190 +405,12 @@ inline bool is_blank(const std::string& line) noexcept {
   return line.find_first_not_of(" \t\r") == std::string::npos;
 }
 
-/// A parser of one JSON Lines object: flat, string keys, values that are strings,
-/// numbers, true, false or null.
-class json_line_parser {
- public:
-  json_line_parser(const std::string& line, const read_location& at) : line_(line), at_(at) {}
-
-  /// The object as (key, value) pairs in the order of the line.
-  std::vector<std::pair<std::string, dataset_field>> parse() {
-    std::vector<std::pair<std::string, dataset_field>> members;
-    expect('{', "'{' at the start of the line");
-    skip_space();
-    if (peek() == '}') {
-      ++pos_;
-    } else {
-      for (;;) {
-        skip_space();
-        if (peek() != '"') at_.fail("expected a quoted key");
-        ++pos_;
-        std::string key = parse_string();
-        expect(':', "':' after key '" + key + "'");
-        skip_space();
-        dataset_field value = parse_value(key);
-        members.emplace_back(std::move(key), std::move(value));
-        skip_space();
-        if (peek() == '}') {
-          ++pos_;
-          break;
-        }
-        expect(',', "',' or '}' after the value of '" + members.back().first + "'");
-      }
-    }
-    skip_space();
-    if (pos_ != line_.size()) at_.fail("unexpected text after the object");
-    return members;
-  }
-
- private:
-  char peek() const noexcept { return pos_ < line_.size() ? line_[pos_] : '\0'; }
-
-  void skip_space() noexcept {
-    while (pos_ < line_.size() &&
-           (line_[pos_] == ' ' || line_[pos_] == '\t' || line_[pos_] == '\r')) {
-      ++pos_;
-    }
-  }
-
-  // Skips space, then requires the character c (`what` describes it in the error).
-  void expect(char c, const std::string& what) {
-    skip_space();
-    if (peek() != c) at_.fail("expected " + what);
-    ++pos_;
-  }
-
-  // A string whose opening quote has been read, up to and including its closing quote.
-  std::string parse_string() {
-    std::string out;
-    for (;;) {
-      if (pos_ >= line_.size()) at_.fail("unterminated string");
-      const char c = line_[pos_++];
-      if (c == '"') return out;
-      if (static_cast<unsigned char>(c) < 0x20) at_.fail("unescaped control character in a string");
-      if (c != '\\') {
-        out += c;
-        continue;
-      }
-      if (pos_ >= line_.size()) at_.fail("unterminated string");
-      const char e = line_[pos_++];
-      switch (e) {
-        case '"':
-        case '\\':
-        case '/':
-          out += e;
-          break;
-        case 'b':
-          out += '\b';
-          break;
-        case 'f':
-          out += '\f';
-          break;
-        case 'n':
-          out += '\n';
-          break;
-        case 'r':
-          out += '\r';
-          break;
-        case 't':
-          out += '\t';
-          break;
-        case 'u':
-          append_utf8(out, parse_code_point());
-          break;
-        default:
-          at_.fail(std::string("invalid escape '\\") + e + "' in a string");
-      }
-    }
-  }
-
-  // The code point of a \u escape whose "\u" has been read; a surrogate pair is combined.
-  std::uint32_t parse_code_point() {
-    std::uint32_t unit = parse_hex4();
-    if (unit >= 0xd800 && unit <= 0xdbff) {
-      if (line_.compare(pos_, 2, "\\u") != 0) at_.fail("unpaired surrogate in a \\u escape");
-      pos_ += 2;
-      const std::uint32_t low = parse_hex4();
-      if (low < 0xdc00 || low > 0xdfff) at_.fail("unpaired surrogate in a \\u escape");
-      return 0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00);
-    }
-    if (unit >= 0xdc00 && unit <= 0xdfff) at_.fail("unpaired surrogate in a \\u escape");
-    return unit;
-  }
-
-  // Four hexadecimal digits.
-  std::uint32_t parse_hex4() {
-    std::uint32_t value = 0;
-    for (int i = 0; i < 4; ++i, ++pos_) {
-      const char c = peek();
-      value <<= 4;
-      if (c >= '0' && c <= '9') {
-        value |= static_cast<std::uint32_t>(c - '0');
-      } else if (c >= 'a' && c <= 'f') {
-        value |= static_cast<std::uint32_t>(c - 'a' + 10);
-      } else if (c >= 'A' && c <= 'F') {
-        value |= static_cast<std::uint32_t>(c - 'A' + 10);
-      } else {
-        at_.fail("a \\u escape needs four hexadecimal digits");
-      }
-    }
-    return value;
-  }
-
-  // Appends the UTF-8 encoding of code point cp.
-  static void append_utf8(std::string& out, std::uint32_t cp) {
-    const auto byte = [&](std::uint32_t b) { out += static_cast<char>(b); };
-    if (cp < 0x80) {
-      byte(cp);
-    } else if (cp < 0x800) {
-      byte(0xc0 | (cp >> 6));
-      byte(0x80 | (cp & 0x3f));
-    } else if (cp < 0x10000) {
-      byte(0xe0 | (cp >> 12));
-      byte(0x80 | ((cp >> 6) & 0x3f));
-      byte(0x80 | (cp & 0x3f));
-    } else {
-      byte(0xf0 | (cp >> 18));
-      byte(0x80 | ((cp >> 12) & 0x3f));
-      byte(0x80 | ((cp >> 6) & 0x3f));
-      byte(0x80 | (cp & 0x3f));
-    }
-  }
-
-  // A value: a string, true, false, null, or a number token (checked later by the column).
-  dataset_field parse_value(const std::string& key) {
-    if (peek() == '"') {
-      ++pos_;
-      return {field_kind::string, parse_string()};
-    }
-    for (const char* word : {"true", "false", "null"}) {
-      const std::size_t length = std::char_traits<char>::length(word);
-      if (line_.compare(pos_, length, word) == 0) {
-        pos_ += length;
-        if (word[0] == 'n') return {};
-        return {field_kind::literal, word};
-      }
-    }
-    const std::size_t start = pos_;
-    while (pos_ < line_.size() &&
-           std::string("0123456789+-.eE").find(line_[pos_]) != std::string::npos) {
-      ++pos_;
-    }
-    if (pos_ == start) at_.fail("expected a value for '" + key + "'");
-    return {field_kind::number, line_.substr(start, pos_ - start)};
-  }
-
-  const std::string& line_;
-  const read_location& at_;
-  std::size_t pos_ = 0;
-};
-
 }  // namespace detail
 
 /// Writes `rows` as CSV: a header line with dataset_columns (unless `header` is false,
 /// for appending to a file that has one), then one line per row, fields separated by
 /// commas and quoted per RFC 4180 when they contain a comma, quote or line break; lines
-/// end in "\n". Doubles have 17 significant digits (they read back bit-identically);
+/// end in "\n". Doubles are the shortest decimals that read back bit-identically;
 /// NaN (sigma of a non-isotropic noise) and label −1 are empty fields; ±inf are `inf`
 /// and `-inf`; booleans `true`/`false`. Independent of the stream's locale. Check the
 /// stream's state for write errors.
@@ -651,7 +432,7 @@ inline void write_csv(std::ostream& out, const std::vector<dataset_row>& rows, b
 }
 
 /// Writes `rows` as JSON Lines: one flat object per row and line, with the keys of
-/// dataset_columns in that order. Numbers as in write_csv (17 significant digits);
+/// dataset_columns in that order. Numbers as in write_csv (shortest round trip);
 /// NaN (sigma of a non-isotropic noise) and label −1 are null; ±inf, which JSON numbers
 /// cannot express, are the strings "inf" and "-inf"; booleans true/false; strings
 /// escaped (quote, backslash, control characters as \uXXXX). The output is valid UTF-8:
@@ -681,6 +462,20 @@ inline void write_jsonl(std::ostream& out, const std::vector<dataset_row>& rows)
   }
 }
 
+/// Reads one CSV record (RFC 4180) whose first line, `line`, is line `line_number` of
+/// `source` into `fields`: fields separated by commas; a field in double quotes may hold
+/// commas, doubled quotes and line breaks (then further lines are read from `in`); a '\r'
+/// ending a line outside quotes is a CRLF line end. Fields are not trimmed. Returns the
+/// number of the record's last line. Throws probust::invalid_argument "<source>:<line>:
+/// <problem>" for a quote inside an unquoted field, text after a closing quote, or an
+/// unterminated quoted field. read_csv reads its records with it.
+inline std::size_t read_csv_record(std::istream& in, std::string line, const std::string& source,
+                                   std::size_t line_number, std::vector<std::string>& fields) {
+  std::size_t last_line = line_number;
+  detail::parse_csv_record(in, std::move(line), {source, line_number}, last_line, fields);
+  return last_line;
+}
+
 /// Reads rows written by write_csv (with its header; the columns may come in any order;
 /// CRLF line ends are accepted too). Blank lines at the end are ignored. result.estimator is ""
 /// (the `estimator` member holds the name). Throws probust::invalid_argument "<source>:<line>:
@@ -692,8 +487,7 @@ inline std::vector<dataset_row> read_csv(std::istream& in, const std::string& so
   std::string line;
   std::vector<std::string> fields;
   if (!std::getline(in, line)) detail::throw_file_error(source, 1, "missing header line");
-  std::size_t last_line = 1;
-  detail::parse_csv_record(in, std::move(line), {source, 1}, last_line, fields);
+  std::size_t last_line = read_csv_record(in, std::move(line), source, 1, fields);
   std::vector<std::size_t> columns;  // columns[i] = the dataset column of field i
   std::vector<bool> seen(dataset_columns.size(), false);
   for (const std::string& name : fields) {
@@ -721,7 +515,7 @@ inline std::vector<dataset_row> read_csv(std::istream& in, const std::string& so
     }
     if (blank_line != 0) detail::throw_file_error(source, blank_line, "blank line before the end");
     const detail::read_location at{source, line_number};
-    detail::parse_csv_record(in, std::move(line), at, last_line, fields);
+    last_line = read_csv_record(in, std::move(line), source, line_number, fields);
     if (fields.size() != columns.size()) {
       at.fail(std::to_string(fields.size()) + " fields, expected " +
               std::to_string(columns.size()));
@@ -731,42 +525,6 @@ inline std::vector<dataset_row> read_csv(std::istream& in, const std::string& so
       detail::set_row_field(row, columns[i], fields[i], at);
     rows.push_back(std::move(row));
     line_number = last_line;
-  }
-  return rows;
-}
-
-/// Reads rows written by write_jsonl: one flat object per line with exactly the keys of
-/// dataset_columns, in any order, each value of the kind the writer uses. Blank lines at
-/// the end are ignored. result.estimator is "". Throws probust::invalid_argument
-/// "<source>:<line>: <problem>" for malformed JSON, an unknown, repeated or missing key,
-/// a value of the wrong kind or that does not parse, or a blank line before the end.
-inline std::vector<dataset_row> read_jsonl(std::istream& in, const std::string& source) {
-  std::vector<dataset_row> rows;
-  std::string line;
-  std::size_t line_number = 0;
-  std::size_t blank_line = 0;  // the first blank line, if any
-  while (std::getline(in, line)) {
-    ++line_number;
-    if (detail::is_blank(line)) {
-      if (blank_line == 0) blank_line = line_number;
-      continue;
-    }
-    if (blank_line != 0) detail::throw_file_error(source, blank_line, "blank line before the end");
-    const detail::read_location at{source, line_number};
-    std::vector<bool> seen(dataset_columns.size(), false);
-    dataset_row row;
-    for (const auto& [key, value] : detail::json_line_parser(line, at).parse()) {
-      const std::size_t c = detail::column_index(key);
-      if (c == dataset_columns.size()) at.fail("unknown key '" + key + "'");
-      if (seen[c]) at.fail("key '" + key + "' appears twice");
-      seen[c] = true;
-      if (const char* expected = detail::json_kind_mismatch(c, value)) at.fail(c, expected);
-      detail::set_row_field(row, c, value.text, at);
-    }
-    for (std::size_t c = 0; c < dataset_columns.size(); ++c) {
-      if (!seen[c]) at.fail(std::string("missing key '") + dataset_columns[c] + "'");
-    }
-    rows.push_back(std::move(row));
   }
   return rows;
 }

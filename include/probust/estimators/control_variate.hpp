@@ -27,26 +27,12 @@ namespace probust {
 /// Options of control_variate_estimator. An aggregate; every member has its documented
 /// default. The sampling members mean what they mean for monte_carlo_options.
 struct control_variate_options {
-  /// n, the number of noisy samples; the maximum when target_half_width > 0. In
-  /// [1, probust::max_samples = 2⁵³].
-  std::uint64_t samples = 10'000;
-  /// Seed of the noise when no engine is passed: draws from probust::stream(seed, 0).
-  std::uint64_t seed = default_seed;
-  /// Coverage 1 − α of the reported interval, in [probust::min_confidence,
-  /// probust::max_confidence] = [1e-12, 1 − 1e-12].
-  double confidence = 0.95;
-  /// The interval of the mean disagreement (see paired_difference_interval):
-  /// clopper_pearson (default; exact, coverage ≥ nominal for every model) or wilson
-  /// (Tango's score interval: up to ~2× fewer samples for a given width, coverage close
-  /// to but not guaranteed at nominal).
-  interval_method interval = interval_method::clopper_pearson;
-  /// Samples per batched forward pass. ≥ 1; a value above samples is used as samples.
-  std::uint64_t batch_size = 256;
-  /// 0 (default): always use `samples` draws. > 0: stop as soon as the interval's
-  /// half-width is ≤ this value, looking at n = b, 2b, 4b, … and n = samples, each look
-  /// at level 1 − α/L (Bonferroni over the L looks), as monte_carlo_options does. Finite,
-  /// ≥ 0.
-  double target_half_width = 0.0;
+  /// Samples, seed, confidence, interval, batch size and sequential stopping, as for
+  /// monte_carlo_options (see sampling_options). The interval is that of the mean
+  /// disagreement (see paired_difference_interval): clopper_pearson (default; exact,
+  /// coverage ≥ nominal for every model) or wilson (Tango's score interval: up to ~2× fewer
+  /// samples for a given width, coverage close to but not guaranteed at nominal).
+  sampling_options sampling{};
   /// Accuracy of the Taylor probability p_T, the known mean of the control variate. Its
   /// error estimate is added to both ends of the interval. When target_half_width > 0 the
   /// absolute tolerance used is min(mvn.abs_tol, target_half_width / 10).
@@ -127,16 +113,15 @@ class control_variate_estimator
 
     // p_T = E[C], accurate well below the interval width.
     mvn_options mvn = o.mvn;
-    if (o.target_half_width > 0.0) {
-      mvn.abs_tol = std::min(mvn.abs_tol, o.target_half_width / 10.0);
+    if (o.sampling.target_half_width > 0.0) {
+      mvn.abs_tol = std::min(mvn.abs_tol, o.sampling.target_half_width / 10.0);
     }
     robustness_result taylor;
     detail::taylor_from_linearization(lin, noise, mvn, false, taylor);
 
-    const std::vector<std::uint64_t> looks =
-        detail::sequential_looks(o.batch_size, o.samples,
-                                 o.target_half_width > 0.0);
-    const double alpha = 1.0 - o.confidence;
+    const std::vector<std::uint64_t> looks = detail::sequential_looks(
+        o.sampling.batch_size, o.sampling.samples, o.sampling.target_half_width > 0.0);
+    const double alpha = 1.0 - o.sampling.confidence;
     const double level = 1.0 - alpha / static_cast<double>(looks.size());
 
     // q₊ = P(Y = 1, C = 0) ≤ P(C = 0) = 1 − p_T and q₋ = P(Y = 0, C = 1) ≤ p_T.
@@ -161,15 +146,15 @@ class control_variate_estimator
       }
     };
     const auto look = [&](std::uint64_t n) {
-      delta = paired_difference_interval(gained, lost, n, level, o.interval, gained_bound,
+      delta = paired_difference_interval(gained, lost, n, level, o.sampling.interval, gained_bound,
                                          lost_bound);
       lower = std::clamp(taylor.probability - taylor.error + delta.lower, 0.0, 1.0);
       upper = std::clamp(taylor.probability + taylor.error + delta.upper, 0.0, 1.0);
-      reached = (upper - lower) / 2.0 <= o.target_half_width;
-      return o.target_half_width > 0.0 && reached;
+      reached = (upper - lower) / 2.0 <= o.sampling.target_half_width;
+      return o.sampling.target_half_width > 0.0 && reached;
     };
-    const std::uint64_t n = detail::sample_noisy_logits(model, x, noise, engine, lin.logits.size(),
-                                                        o.batch_size, looks, count, look, fn);
+    const std::uint64_t n = detail::sample_noisy_logits(
+        model, x, noise, engine, lin.logits.size(), o.sampling.batch_size, looks, count, look, fn);
 
     const double nn = static_cast<double>(n);
     const double mean_difference = (static_cast<double>(gained) - static_cast<double>(lost)) / nn;
@@ -183,7 +168,7 @@ class control_variate_estimator
     r.predicted_class = t;
     r.model_evaluations = lin.model_evaluations + n;
     r.jacobian = lin.jacobian;
-    r.converged = taylor.converged && (o.target_half_width > 0.0 ? reached : true);
+    r.converged = taylor.converged && (o.sampling.target_half_width > 0.0 ? reached : true);
     r.samples = n;
     r.variance_reduction = variance_ratio(hits, gained, lost, n);
     return r;

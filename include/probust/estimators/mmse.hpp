@@ -13,6 +13,7 @@
 #include "probust/estimators/detail/estimator_base.hpp"
 #include "probust/estimators/linearization.hpp"
 #include "probust/estimators/result.hpp"
+#include "probust/estimators/sampling_plan.hpp"
 #include "probust/estimators/taylor.hpp"
 #include "probust/model.hpp"
 #include "probust/mvn/options.hpp"
@@ -22,10 +23,11 @@ namespace probust {
 
 /// Options of mmse_estimator. An aggregate; every member has its documented default.
 struct mmse_options {
-  /// N, the number of noisy copies x + ε_j averaged (the paper's default 10); ≥ 1.
-  int samples = 10;
+  /// N, the number of noisy copies x + ε_j averaged (the paper's default 10); in
+  /// [1, probust::max_samples = 2⁵³].
+  std::uint64_t samples = 10;
   /// Seed of the noise when no engine is passed: the draws come from
-  /// probust::stream(seed, 0).
+  /// probust::point_engine(seed, 0).
   std::uint64_t seed = default_seed;
   /// Accuracy, budget and seed of the MVN integration (as in taylor_options).
   mvn_options mvn{};
@@ -47,9 +49,9 @@ namespace detail {
 /// target ≥ −1. Throws probust::invalid_argument "<function>: <member> ...".
 template <class Options>
 void check_smoothing_options(const Options& o, const char* function) {
-  if (o.samples < 1) {
-    throw_invalid_argument(function, "samples must be at least 1, got " +
-                                         std::to_string(o.samples));
+  if (o.samples < 1 || o.samples > max_samples) {
+    throw_invalid_argument(function,
+                           "samples must be in [1, 2^53], got " + std::to_string(o.samples));
   }
   if (o.antithetic && o.samples % 2 != 0) {
     throw_invalid_argument(function, "antithetic sampling needs an even number of samples, got " +
@@ -77,8 +79,9 @@ namespace detail {
 template <class Model, class T, class Noise, class Engine>
 margin_linearization<T> smoothed_linearization(Model& model,
                                                const Eigen::Matrix<T, Eigen::Dynamic, 1>& x,
-                                               const Noise& noise, int samples, bool antithetic,
-                                               int target, Engine& engine, const char* function) {
+                                               const Noise& noise, std::uint64_t samples,
+                                               bool antithetic, int target, Engine& engine,
+                                               const char* function) {
   using vector_type = Eigen::Matrix<T, Eigen::Dynamic, 1>;
   require_input(x, function);
   noise.check_dimension(x.size(), function);
@@ -91,7 +94,7 @@ margin_linearization<T> smoothed_linearization(Model& model,
   out.gradient.setZero(classes - 1, d);
   std::uint64_t evaluations = 1;
   vector_type eps(d), noisy(d);
-  for (int j = 0; j < samples; ++j) {
+  for (std::uint64_t j = 0; j < samples; ++j) {
     if (antithetic && j % 2 == 1) {
       eps = -eps;
     } else {
@@ -133,7 +136,7 @@ class smoothed_estimator : public seeded_estimator<Derived, T, Options> {
         model, x, noise, o.samples, o.antithetic, o.target, engine, Derived::function);
     robustness_result r;
     static_cast<const Derived&>(*this).finish(lin, noise, r);
-    r.samples = static_cast<std::uint64_t>(o.samples);
+    r.samples = o.samples;
     return r;
   }
 };

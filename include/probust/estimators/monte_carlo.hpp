@@ -25,25 +25,10 @@ namespace probust {
 
 /// Options of monte_carlo_estimator. An aggregate; every member has its documented default.
 struct monte_carlo_options {
-  /// n, the number of noisy samples (the paper's 10,000); the maximum when
-  /// target_half_width > 0. In [1, probust::max_samples = 2⁵³].
-  std::uint64_t samples = 10'000;
-  /// Seed of the noise when no engine is passed: draws from probust::stream(seed, 0).
-  std::uint64_t seed = default_seed;
-  /// Coverage 1 − α of the reported interval, in [probust::min_confidence,
-  /// probust::max_confidence] = [1e-12, 1 − 1e-12].
-  double confidence = 0.95;
-  /// clopper_pearson (default; exact, coverage ≥ nominal for every p) or wilson.
-  interval_method interval = interval_method::clopper_pearson;
-  /// Samples per batched forward pass; memory is O(d · min(batch_size, samples)),
-  /// independent of n. ≥ 1; a value above samples is used as samples.
-  std::uint64_t batch_size = 256;
-  /// 0 (default): always use `samples` draws. > 0: stop as soon as the interval's
-  /// half-width (upper − lower)/2 is ≤ this value, looking only at n = b, 2b, 4b, … and
-  /// n = samples (b = min(batch_size, samples)). Each of the L possible looks uses level
-  /// 1 − α/L (Bonferroni over the looks), so the reported interval covers p with
-  /// probability ≥ 1 − α whatever the stopping time. Finite, ≥ 0.
-  double target_half_width = 0.0;
+  /// Samples, seed, confidence, interval, batch size and sequential stopping (see
+  /// sampling_options; defaults: 10,000 samples, default_seed, 0.95, clopper_pearson, 256,
+  /// 0 = no early stop).
+  sampling_options sampling{};
   /// The target class t; −1 (default) = the prediction argmax f(x) (ties → lowest index).
   int target = -1;
 };
@@ -59,9 +44,9 @@ inline void check_options(const monte_carlo_options& o) {
 ///
 ///     p̂ = hits / n,   hits = #{ j ≤ n : argmax_i f_i(x + ε_j) = t },   ε_j ~ N(0, Σ),
 ///
-/// (argmax ties → lowest index, as for t), with the interval of options().interval at
-/// level options().confidence (adjusted for sequential looks, see
-/// monte_carlo_options::target_half_width). The noise is drawn batch by batch into a
+/// (argmax ties → lowest index, as for t), with the interval of options().sampling.interval
+/// at level options().sampling.confidence (adjusted for sequential looks, see
+/// sampling_options::target_half_width). The noise is drawn batch by batch into a
 /// preallocated d × batch_size matrix (noise.sample_batch, i.e. column-major successive
 /// draws, so for a fixed n the result does not depend on batch_size) and the model is
 /// evaluated with probust::forward_batch (one call per batch; the model's own
@@ -101,10 +86,9 @@ class monte_carlo_estimator
     const int t = detail::resolve_target(logits, o.target, fn);
     const Eigen::Index classes = logits.size();
 
-    const std::vector<std::uint64_t> looks =
-        detail::sequential_looks(o.batch_size, o.samples,
-                                 o.target_half_width > 0.0);
-    const double alpha = 1.0 - o.confidence;
+    const std::vector<std::uint64_t> looks = detail::sequential_looks(
+        o.sampling.batch_size, o.sampling.samples, o.sampling.target_half_width > 0.0);
+    const double alpha = 1.0 - o.sampling.confidence;
     const double level = 1.0 - alpha / static_cast<double>(looks.size());
 
     std::uint64_t hits = 0;
@@ -116,12 +100,12 @@ class monte_carlo_estimator
       }
     };
     const auto look = [&](std::uint64_t n) {
-      interval = binomial_interval(hits, n, level, o.interval);
-      reached = (interval.upper - interval.lower) / 2.0 <= o.target_half_width;
-      return o.target_half_width > 0.0 && reached;
+      interval = binomial_interval(hits, n, level, o.sampling.interval);
+      reached = (interval.upper - interval.lower) / 2.0 <= o.sampling.target_half_width;
+      return o.sampling.target_half_width > 0.0 && reached;
     };
-    const std::uint64_t n = detail::sample_noisy_logits(model, x, noise, engine, classes,
-                                                        o.batch_size, looks, count, look, fn);
+    const std::uint64_t n = detail::sample_noisy_logits(
+        model, x, noise, engine, classes, o.sampling.batch_size, looks, count, look, fn);
 
     robustness_result r;
     r.estimator = name();
@@ -133,7 +117,7 @@ class monte_carlo_estimator
     r.predicted_class = t;
     r.model_evaluations = 1 + n;
     r.jacobian = jacobian_source::not_used;
-    r.converged = o.target_half_width > 0.0 ? reached : true;
+    r.converged = o.sampling.target_half_width > 0.0 ? reached : true;
     r.samples = n;
     return r;
   }

@@ -36,7 +36,7 @@ inline void check_options(const taylor_mv_sigmoid_options& o) {
 
 /// Options of mmse_mv_sigmoid_estimator; the members mean what they mean in mmse_options.
 struct mmse_mv_sigmoid_options {
-  int samples = 10;                    ///< N noisy copies (paper default 10), ≥ 1
+  std::uint64_t samples = 10;          ///< N noisy copies (paper default 10), in [1, 2⁵³]
   std::uint64_t seed = default_seed;   ///< noise from probust::stream(seed, 0)
   int target = -1;                     ///< −1 = the clean prediction
   bool antithetic = false;             ///< pairs ε, −ε (even N)

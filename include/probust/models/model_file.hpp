@@ -39,6 +39,7 @@
 
 #include <Eigen/Dense>
 #include <cctype>
+#include <cmath>
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
@@ -50,6 +51,7 @@
 #include <string>
 #include <vector>
 
+#include "probust/detail/charconv.hpp"
 #include "probust/errors.hpp"
 #include "probust/models/dense_network.hpp"
 
@@ -71,9 +73,7 @@ namespace detail {
 class model_file_lines {
  public:
   model_file_lines(std::istream& in, const std::string& name, const char* function)
-      : in_(in), name_(name), function_(function) {
-    parser_.imbue(std::locale::classic());
-  }
+      : in_(in), name_(name), function_(function) {}
 
   /// Advances to the next line that has tokens; false (and the line number one past the
   /// last line) at the end of the input.
@@ -132,23 +132,14 @@ class model_file_lines {
     return value;
   }
 
-  /// A finite number of type T in C-locale decimal notation.
+  /// A finite number of type T in decimal or exponent notation (detail::try_parse_number:
+  /// correctly rounded, no locale).
   template <class T>
   T parse_number(const std::string& token, const std::string& where) {
-    parser_.clear();
-    parser_.str(token);
-    T value{};
-    parser_ >> value;
-    if (!parser_.fail() && parser_.eof()) return value;
-    std::string lower;
-    for (char c : token) {
-      if (c != '+' && c != '-') lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    if (lower.compare(0, 3, "nan") == 0 || lower.compare(0, 3, "inf") == 0) {
-      fail("non-finite number '" + token + "' (" + where + ")");
-    }
-    if (parser_.fail() && (value == std::numeric_limits<T>::max() ||
-                           value == std::numeric_limits<T>::lowest())) {
+    const parsed_number<T> parsed = try_parse_number<T>(token);
+    if (parsed && std::isfinite(parsed.value)) return parsed.value;
+    if (parsed) fail("non-finite number '" + token + "' (" + where + ")");
+    if (parsed.error == number_error::out_of_range) {
       fail("number '" + token + "' is out of range (" + where + ")");
     }
     fail("expected a number, found '" + token + "' (" + where + ")");
@@ -194,7 +185,6 @@ class model_file_lines {
   const char* function_;
   std::size_t line_number_ = 0;
   std::vector<std::string> tokens_;
-  std::istringstream parser_;  // C-locale number parser, reused for every token
 };
 
 /// Parses an activation name; false if unknown.

@@ -6,9 +6,11 @@
 /// probust::point_engine(options().seed, 0).
 
 #include <Eigen/Dense>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 #include "probust/errors.hpp"
 #include "probust/estimators/linearization.hpp"
@@ -69,7 +71,26 @@ class estimator_base {
   Options options_{};
 };
 
-/// The base of a stochastic estimator Derived (CRTP), whose Options have a `seed` and which
+/// True if Options has `sampling.seed` (monte_carlo_options, control_variate_options).
+template <class Options, class = void>
+struct has_sampling_seed : std::false_type {};
+template <class Options>
+struct has_sampling_seed<Options,
+                         std::void_t<decltype(std::declval<const Options&>().sampling.seed)>>
+    : std::true_type {};
+
+/// The noise seed of a stochastic estimator's options: `sampling.seed` or `seed`.
+template <class Options>
+auto options_seed(const Options& o) noexcept -> decltype(o.seed) {
+  return o.seed;
+}
+template <class Options, class = std::enable_if_t<has_sampling_seed<Options>::value>>
+std::uint64_t options_seed(const Options& o) noexcept {
+  return o.sampling.seed;
+}
+
+/// The base of a stochastic estimator Derived (CRTP), whose Options have a `seed` (or
+/// `sampling.seed`) and which
 /// defines `estimate(model, x, noise, engine)` drawing its noise from the caller's engine.
 /// Adds `estimate(model, x, noise)`: the same with the engine probust::point_engine(seed, 0),
 /// reproducible bit for bit. Derived brings it in with `using base::estimate;`.
@@ -78,11 +99,11 @@ class seeded_estimator : public estimator_base<T, Options> {
  public:
   using estimator_base<T, Options>::estimator_base;
 
-  /// The estimate with the noise drawn from probust::point_engine(options().seed, 0).
+  /// The estimate with the noise drawn from probust::point_engine(seed, 0).
   template <class Model, class Noise>
   robustness_result estimate(Model&& model, const Eigen::Matrix<T, Eigen::Dynamic, 1>& x,
                              const Noise& noise) const {
-    random_engine engine = point_engine(this->options().seed, 0);
+    random_engine engine = point_engine(options_seed(this->options()), 0);
     return static_cast<const Derived&>(*this).estimate(model, x, noise, engine);
   }
 };

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "probust/config.hpp"
 #include "probust/errors.hpp"
 #include "probust/estimators/detail/estimator_base.hpp"
 #include "probust/model.hpp"
@@ -31,14 +32,44 @@ inline constexpr double max_confidence = 1.0 - 1e-12;
 /// in double (p̂ = hits / n), and every batch size fits Eigen's index type.
 inline constexpr std::uint64_t max_samples = std::uint64_t{1} << 53;
 
+/// The sampling members of monte_carlo_options and control_variate_options (their member
+/// `sampling`): how many draws, from which seed, and the interval reported. An aggregate;
+/// every member has its documented default.
+struct sampling_options {
+  /// n, the number of noisy samples (the paper's 10,000); the maximum when
+  /// target_half_width > 0. In [1, probust::max_samples = 2⁵³].
+  std::uint64_t samples = 10'000;
+  /// Seed of the noise when no engine is passed: draws from probust::point_engine(seed, 0)
+  /// (run_dataset uses the stream (seed, point id)).
+  std::uint64_t seed = default_seed;
+  /// Coverage 1 − α of the reported interval, in [probust::min_confidence,
+  /// probust::max_confidence] = [1e-12, 1 − 1e-12].
+  double confidence = 0.95;
+  /// The interval method: clopper_pearson (default; exact, coverage ≥ nominal) or wilson
+  /// (score interval: shorter, coverage close to but not guaranteed at nominal). Each
+  /// estimator documents what it applies it to.
+  interval_method interval = interval_method::clopper_pearson;
+  /// Samples per batched forward pass; memory is O(d · min(batch_size, samples)),
+  /// independent of n. ≥ 1; a value above samples is used as samples.
+  std::uint64_t batch_size = 256;
+  /// 0 (default): always use `samples` draws. > 0: stop as soon as the interval's
+  /// half-width is ≤ this value, looking only at n = b, 2b, 4b, … and n = samples
+  /// (b = min(batch_size, samples)). Each of the L possible looks uses level 1 − α/L
+  /// (Bonferroni over the looks), so the reported interval covers p with probability
+  /// ≥ 1 − α whatever the stopping time. Finite, ≥ 0.
+  double target_half_width = 0.0;
+};
+
 namespace detail {
 
 /// Checks the members every sampling estimator's options have: 1 ≤ samples ≤ max_samples,
 /// batch_size ≥ 1 (a batch size above samples is used as samples), confidence in
 /// [min_confidence, max_confidence], target_half_width finite and ≥ 0, a known interval
-/// method, target ≥ −1. Throws probust::invalid_argument "<function>: <member> ...".
+/// method (all in o.sampling), target ≥ −1. Throws probust::invalid_argument
+/// "<function>: <member> ...".
 template <class Options>
-void check_sampling_options(const Options& o, const char* function) {
+void check_sampling_options(const Options& options, const char* function) {
+  const sampling_options& o = options.sampling;
   if (o.samples < 1 || o.samples > max_samples) {
     throw_invalid_argument(function, "samples must be in [1, 2^53], got " +
                                          std::to_string(o.samples));
@@ -55,7 +86,7 @@ void check_sampling_options(const Options& o, const char* function) {
   if (o.interval != interval_method::clopper_pearson && o.interval != interval_method::wilson) {
     throw_invalid_argument(function, "interval is not a known interval_method");
   }
-  check_target_option(o.target, function);
+  check_target_option(options.target, function);
 }
 
 /// The sample counts at which a run of at most `total` draws in batches of `batch_size`
