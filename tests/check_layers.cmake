@@ -1,7 +1,8 @@
 # Checks the include layers of docs/architecture.md on every header of include/probust:
 #  1. a header includes only probust headers of its own layer or of earlier layers;
 #  2. the models-and-noise layer does not include the MVN engine;
-#  3. a private folder X/detail/ is included only from X/ (the root detail/ from anywhere).
+#  3. a private folder X/detail/ is included only from X/ (the root detail/ from anywhere);
+#  4. every included probust header exists.
 # Usage: cmake -DPROBUST_INCLUDE_DIR=<repo>/include -P tests/check_layers.cmake
 
 if(NOT PROBUST_INCLUDE_DIR)
@@ -46,7 +47,9 @@ foreach(header IN LISTS headers)
   foreach(line IN LISTS includes)
     string(REGEX REPLACE "^[ \t]*#[ \t]*include[ \t]*[<\"]([^>\"]+)[>\"].*$" "\\1" target "${line}")
     probust_layer("${target}" theirs)
-    if(theirs STREQUAL "")
+    if(NOT EXISTS "${PROBUST_INCLUDE_DIR}/${target}")
+      string(APPEND violations "\n  ${header} includes ${target}, which does not exist")
+    elseif(theirs STREQUAL "")
       string(APPEND violations "\n  ${header} includes ${target}, which is in no layer")
     elseif(theirs GREATER own)
       string(APPEND violations

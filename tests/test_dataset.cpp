@@ -19,7 +19,7 @@
 
 #include "catch_shim.hpp"
 #include "test_support.hpp"
-#include "probust/any_estimator.hpp"
+#include "probust/estimators/any_estimator.hpp"
 #include "probust/dataset.hpp"
 #include "probust/dataset_io.hpp"
 #include "probust/estimators/control_variate.hpp"

@@ -22,7 +22,7 @@
 #include <variant>
 #include <vector>
 
-#include <probust/any_estimator.hpp>
+#include <probust/estimators/any_estimator.hpp>
 #include <probust/config.hpp>
 #include <probust/dataset.hpp>
 #include <probust/estimators/control_variate.hpp>

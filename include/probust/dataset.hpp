@@ -22,7 +22,7 @@
 #include <utility>
 #include <vector>
 
-#include "probust/any_estimator.hpp"
+#include "probust/estimators/any_estimator.hpp"
 #include "probust/detail/thread_pool.hpp"
 #include "probust/errors.hpp"
 #include "probust/estimators/result.hpp"

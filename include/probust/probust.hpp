@@ -27,6 +27,7 @@
 #include "probust/estimators/monte_carlo.hpp"
 #include "probust/estimators/mv_sigmoid.hpp"
 #include "probust/estimators/result.hpp"
+#include "probust/estimators/sampling_options.hpp"
 #include "probust/estimators/softmax.hpp"
 #include "probust/estimators/taylor.hpp"
 

@@ -13,7 +13,7 @@
 #include "probust/estimators/detail/estimator_base.hpp"
 #include "probust/estimators/linearization.hpp"
 #include "probust/estimators/result.hpp"
-#include "probust/estimators/sampling_plan.hpp"
+#include "probust/estimators/detail/sampling_plan.hpp"
 #include "probust/estimators/taylor.hpp"
 #include "probust/model.hpp"
 #include "probust/mvn/options.hpp"

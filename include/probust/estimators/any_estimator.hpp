@@ -13,7 +13,7 @@
 #include <utility>
 
 #include "probust/errors.hpp"
-#include "probust/estimators/estimator_base.hpp"
+#include "probust/estimators/detail/estimator_base.hpp"
 #include "probust/estimators/result.hpp"
 #include "probust/noise.hpp"
 #include "probust/random.hpp"
