@@ -9,6 +9,7 @@
 #include <Eigen/Dense>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -183,8 +184,9 @@ TEST_CASE("truncated normal and stratum samplers match closed-form conditional l
   gf(0, 0) = 0.5;
   gf(1, 1) = 2.0;
   const Eigen::VectorXd g = (Eigen::VectorXd(2) << 0.05, 0.4).finished();  // ĝ = (0.1, 0.2)
+  using probust::detail::normal_upper_tail;
   const auto tail = [](double b) {
-    return probust::detail::normal_upper_tail(b - 0.1) * probust::detail::normal_upper_tail(b - 0.2);
+    return normal_upper_tail(b - 0.1) * normal_upper_tail(b - 0.2);
   };
   const probust::detail::margin_strata strata = probust::detail::make_margin_strata(
       g, gf, {0, 1}, false, {-0.3, 0.0, 0.1, 0.3}, 0.05, 0.005, probust::mvn_options{});
@@ -192,10 +194,12 @@ TEST_CASE("truncated normal and stratum samplers match closed-form conditional l
   Eigen::VectorXd z(3);
   for (std::size_t j = 0; j < strata.size(); ++j) {
     const double lo = strata.lower(j), hi = strata.upper(j);
-    const double f_lo = std::isfinite(lo) ? tail(lo) : 1.0, f_hi = std::isfinite(hi) ? tail(hi) : 0.0;
+    const double f_lo = std::isfinite(lo) ? tail(lo) : 1.0;
+    const double f_hi = std::isfinite(hi) ? tail(hi) : 0.0;
     CHECK(strata.weights[j] == Approx(f_lo - f_hi).margin(1e-4));
-    const double mid = std::isfinite(lo) && std::isfinite(hi) ? 0.5 * (lo + hi)
-                                                              : (std::isfinite(lo) ? lo + 0.5 : hi - 0.5);
+    const double mid = std::isfinite(lo) && std::isfinite(hi)
+                           ? 0.5 * (lo + hi)
+                           : (std::isfinite(lo) ? lo + 0.5 : hi - 0.5);
     const double expected = (f_lo - tail(mid)) / (f_lo - f_hi);  // P(s ≤ mid | stratum)
     int below = 0;
     for (int i = 0; i < draws; ++i) {
@@ -299,7 +303,8 @@ TEST_CASE("stratified control variate on the digits ReLU network vs Monte Carlo"
     probust::monte_carlo_options pilot;
     pilot.samples = 2000;
     pilot.seed = 1000 + static_cast<std::uint64_t>(i);
-    const double rough = probust::monte_carlo_estimator<>(pilot).estimate(net, x, noise).probability;
+    const double rough =
+        probust::monte_carlo_estimator<>(pilot).estimate(net, x, noise).probability;
     if (rough < 0.05 || rough > 0.95) continue;
     ++checked;
     probust::monte_carlo_options truth;

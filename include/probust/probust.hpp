@@ -6,6 +6,7 @@
 #include "probust/errors.hpp"
 #include "probust/random.hpp"
 #include "probust/stats.hpp"
+#include "probust/stratified_interval.hpp"
 #include "probust/version.hpp"
 
 #include "probust/mvn/bivariate.hpp"
@@ -29,6 +30,7 @@
 #include "probust/estimators/mv_sigmoid.hpp"
 #include "probust/estimators/result.hpp"
 #include "probust/estimators/softmax.hpp"
+#include "probust/estimators/stratified_control_variate.hpp"
 #include "probust/estimators/taylor.hpp"
 
 #include "probust/curves.hpp"

@@ -194,11 +194,12 @@ class stratified_control_variate_estimator
     }
     double spread = 0.0;
     for (std::size_t j = 0; j < count; ++j) {
-      double d = disagree[j], m = count > 1 ? static_cast<double>(o.pilot) : 0.0;
-      for (const std::size_t i : {j - 1, j + 1}) {
-        if (i < count && count > 1) d += 0.5 * disagree[i], m += 0.5 * static_cast<double>(o.pilot);
+      const double pilot = count > 1 ? static_cast<double>(o.pilot) : 0.0;
+      double seen = disagree[j], draws = pilot;
+      for (const std::size_t i : {j - 1, j + 1}) {  // j − 1 wraps around for j = 0
+        if (i < count) seen += 0.5 * disagree[i], draws += 0.5 * pilot;
       }
-      const double rho = d / (m + 0.5);
+      const double rho = seen / (draws + 0.5);
       share[j] = strata.weights[j] * std::sqrt(rho * (1.0 - rho));
       spread += share[j];
     }
@@ -245,15 +246,6 @@ class stratified_control_variate_estimator
       if (o.target_half_width > 0.0 && reached) break;
     }
 
-#ifdef PROBUST_STRAT_DEBUG
-    for (std::size_t j = 0; j < count; ++j) {
-      std::fprintf(stderr, "  stratum (%g,%g] w %.4g pilot %lu/%lu share %.3f hits %lu/%lu\n",
-                   strata.lower(j), strata.upper(j), strata.weights[j],
-                   (unsigned long)pilot_hits[j], (unsigned long)o.pilot, share[j],
-                   (unsigned long)hits[j], (unsigned long)drawn[j]);
-    }
-    std::fprintf(stderr, "  interval [%g, %g] werr %g\n", lower, upper, strata.weight_error);
-#endif
     double estimate = 0.0, variance = 0.0;
     std::uint64_t counted = 0;
     for (std::size_t j = 0; j < count; ++j) {

@@ -45,7 +45,9 @@ inline double normal_interval_probability(double a, double b) {
 /// Φ(b). Exact up to rounding (the result is kept inside [a, b]). L. Devroye,
 /// Non-Uniform Random Variate Generation (1986), §II.2 (the inversion method).
 inline double truncated_standard_normal(double a, double b, double u) {
-  const auto upper_inverse = [](double q) { return std::sqrt(2.0) * boost::math::erfc_inv(2.0 * q); };
+  const auto upper_inverse = [](double q) {
+    return std::sqrt(2.0) * boost::math::erfc_inv(2.0 * q);
+  };
   double z;
   if (a >= 0.0) {
     const double qb = normal_upper_tail(b);
