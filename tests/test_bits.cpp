@@ -3,17 +3,9 @@
 // pseudo-random 32- and 64-bit words.
 #include <cstdint>
 #include <random>
-#if defined(__has_include)
-#if __has_include(<version>)
-#include <version>
-#endif
-#endif
-#if defined(__cpp_lib_bitops)
-#include <bit>
-#endif
 
 #include "catch_shim.hpp"
-#include "probust/detail/bits.hpp"
+#include "probust/detail/bits.hpp"  // <version>, and <bit> under __cpp_lib_bitops
 
 namespace {
 
