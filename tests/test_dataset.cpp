@@ -797,6 +797,7 @@ TEST_CASE("dataset_io: reader errors name the source and the line") {
   CHECK_THROWS_AS(csv_from(replace_first(csv, ",0.375,", ",abc,")), probust::invalid_argument);
 
 #if defined(PROBUST_TESTS_WITH_JSON)
+  const std::string jat = "probust_cli::read_jsonl: results.jsonl:";
   std::ostringstream jout;
   probust::write_jsonl(jout, rows);
   const std::string jsonl = jout.str();
@@ -804,30 +805,30 @@ TEST_CASE("dataset_io: reader errors name the source and the line") {
     return error_of([&] { jsonl_from(text); });
   };
   CHECK(jsonl_error(replace_first(jsonl, "0.375", "\"abc\"")) ==
-        "results.jsonl:2: column 'probability': expected a number, null, \"inf\" or \"-inf\"");
+        jat + "2: column 'probability': expected a number, null, \"inf\" or \"-inf\"");
   // Malformed JSON: nlohmann/json's message, after the line and the column.
   const std::string not_json = jsonl_error(replace_first(jsonl, "0.375", "1.2.3"));
-  CHECK(starts_with(not_json, "results.jsonl:2: malformed JSON at column "));
+  CHECK(starts_with(not_json, jat + "2: malformed JSON at column "));
   CHECK(contains(not_json, "'1.2.'"));
   CHECK(jsonl_error(replace_first(jsonl, "\"ok\"", "\"maybe\"")) ==
-        "results.jsonl:1: column 'status': 'maybe' is not one of ok, not_converged, error");
+        jat + "1: column 'status': 'maybe' is not one of ok, not_converged, error");
   CHECK(jsonl_error(replace_first(jsonl, "\"seconds\"", "\"secs\"")) ==
-        "results.jsonl:1: unknown key 'secs'");
+        jat + "1: unknown key 'secs'");
   CHECK(jsonl_error(replace_first(jsonl, ",\"message\":\"\"}", "}")) ==
-        "results.jsonl:1: missing key 'message'");
+        jat + "1: missing key 'message'");
   CHECK(jsonl_error(replace_first(jsonl, "\"message\"", "\"label\"")) ==
-        "results.jsonl:1: key 'label' appears twice");
+        jat + "1: key 'label' appears twice");
   const std::string no_colon = jsonl_error(replace_first(jsonl, "\"sigma\":", "\"sigma\""));
-  CHECK(starts_with(no_colon, "results.jsonl:1: malformed JSON at column "));
+  CHECK(starts_with(no_colon, jat + "1: malformed JSON at column "));
   CHECK(contains(no_colon, "expected ':'"));
-  CHECK(jsonl_error(jsonl + "\n{}\n") == "results.jsonl:4: blank line before the end");
+  CHECK(jsonl_error(jsonl + "\n{}\n") == jat + "4: blank line before the end");
   const std::string trailing = jsonl_error(jsonl + "{\"point_id\":1} x\n");
-  CHECK(starts_with(trailing, "results.jsonl:4: malformed JSON at column 16: "));  // the x
+  CHECK(starts_with(trailing, jat + "4: malformed JSON at column 16: "));  // the x
   CHECK(contains(trailing, "expected end of input"));
-  CHECK(jsonl_error(jsonl + "[1]\n") == "results.jsonl:4: expected an object");
+  CHECK(jsonl_error(jsonl + "[1]\n") == jat + "4: expected an object");
   CHECK(jsonl_error(jsonl + "{\"message\":[\"a\"]}\n") ==
-        "results.jsonl:4: expected a flat object (a value is an array)");
+        jat + "4: expected a flat object (a value is an array)");
   CHECK(jsonl_error(jsonl + "{\"message\":{}}\n") ==
-        "results.jsonl:4: expected a flat object (a value is an object)");
+        jat + "4: expected a flat object (a value is an object)");
 #endif
 }

@@ -63,8 +63,8 @@ inline std::vector<std::string> read_fields(std::istream& in, const std::string&
   try {
     line_number = probust::read_csv_record(in, line, path,
                                            static_cast<std::size_t>(line_number), fields);
-  } catch (const probust::invalid_argument& e) {  // "probust::read_csv: <file>:<line>: ..."
-    throw data_error(without_prefix(e.what(), "probust::read_csv: "));
+  } catch (const probust::invalid_argument& e) {  // "probust::read_csv_record: <file>:<line>: "
+    throw data_error(without_prefix(e.what(), "probust::read_csv_record: "));
   }
   for (std::string& field : fields) field = trim(field);
   return fields;

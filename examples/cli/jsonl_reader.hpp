@@ -130,11 +130,13 @@ class flat_object_reader : public nlohmann::json_sax<nlohmann::json> {
 /// Reads rows written by probust::write_jsonl: one flat object per line with exactly the
 /// keys of probust::dataset_columns, in any order, each value of the kind the writer uses.
 /// Blank lines at the end are ignored. result.estimator is "". Throws
-/// probust::invalid_argument "<source>:<line>: <problem>" for malformed JSON (with the
+/// probust::invalid_argument "probust_cli::read_jsonl: <source>:<line>: <problem>" (as the
+/// library's readers do) for malformed JSON (with the
 /// column), an unknown, repeated or missing key, a value of the wrong kind or that does
 /// not parse, or a blank line before the end.
 inline std::vector<probust::dataset_row> read_jsonl(std::istream& in, const std::string& source) {
   namespace pd = probust::detail;
+  constexpr const char* fn = "probust_cli::read_jsonl";
   constexpr std::size_t columns = probust::dataset_columns.size();
   std::vector<probust::dataset_row> rows;
   std::string line;
@@ -146,8 +148,8 @@ inline std::vector<probust::dataset_row> read_jsonl(std::istream& in, const std:
       if (blank_line == 0) blank_line = line_number;
       continue;
     }
-    if (blank_line != 0) pd::throw_file_error(source, blank_line, "blank line before the end");
-    const pd::read_location at{source, line_number};
+    if (blank_line != 0) pd::throw_file_error(fn, source, blank_line, "blank line before the end");
+    const pd::read_location at{fn, source, line_number};
     detail::flat_object_reader reader(at);
     nlohmann::json::sax_parse(line, &reader);
     std::vector<bool> seen(columns, false);

@@ -97,8 +97,9 @@ inline row_file read_rows(const std::string& path) {
   try {
     file.rows = file.format == row_format::jsonl ? read_jsonl(in, path)
                                                  : probust::read_csv(in, path);
-  } catch (const probust::invalid_argument& e) {  // "probust::read_csv: <file>:<line>: ..."
-    throw data_error(without_prefix(e.what(), "probust::read_csv: "));
+  } catch (const probust::invalid_argument& e) {  // "<reader>: <file>:<line>: ..."
+    throw data_error(without_prefix(without_prefix(e.what(), "probust::read_csv: "),
+                                    "probust_cli::read_jsonl: "));
   }
   if (in.bad()) throw data_error("reading '" + path + "' failed");
   return file;

@@ -202,21 +202,21 @@ inline void write_json_string(std::ostream& out, const std::string& text) {
   out << '"';
 }
 
-/// Throws probust::invalid_argument "probust::read_csv: <source>:<line>: <problem>" (the
+/// Throws probust::invalid_argument "<function>: <source>:<line>: <problem>" (the reading
 /// function's name first, as every probust error; then the place in the file).
-[[noreturn]] inline void throw_file_error(const std::string& source, std::size_t line,
-                                          const std::string& problem) {
-  throw_invalid_argument("probust::read_csv", source + ":" + std::to_string(line) + ": " +
-                                                  problem);
+[[noreturn]] inline void throw_file_error(const char* function, const std::string& source,
+                                          std::size_t line, const std::string& problem) {
+  throw_invalid_argument(function, source + ":" + std::to_string(line) + ": " + problem);
 }
 
-/// Where a reader is: the file name and the line, for error messages.
+/// Where a reader is: its function name, the file name and the line, for error messages.
 struct read_location {
+  const char* function;
   const std::string& source;
   std::size_t line;
 
   [[noreturn]] void fail(const std::string& problem) const {
-    throw_file_error(source, line, problem);
+    throw_file_error(function, source, line, problem);
   }
   [[noreturn]] void fail(std::size_t column, const std::string& problem) const {
     fail(std::string("column '") + dataset_columns[column] + "': " + problem);
@@ -466,41 +466,44 @@ inline void write_jsonl(std::ostream& out, const std::vector<dataset_row>& rows)
 /// `source` into `fields`: fields separated by commas; a field in double quotes may hold
 /// commas, doubled quotes and line breaks (then further lines are read from `in`); a '\r'
 /// ending a line outside quotes is a CRLF line end. Fields are not trimmed. Returns the
-/// number of the record's last line. Throws probust::invalid_argument "<source>:<line>:
-/// <problem>" for a quote inside an unquoted field, text after a closing quote, or an
+/// number of the record's last line. Throws probust::invalid_argument
+/// "probust::read_csv_record: <source>:<line>: <problem>" for a quote inside an unquoted field, text after a closing quote, or an
 /// unterminated quoted field. read_csv reads its records with it.
 inline std::size_t read_csv_record(std::istream& in, std::string line, const std::string& source,
                                    std::size_t line_number, std::vector<std::string>& fields) {
   std::size_t last_line = line_number;
-  detail::parse_csv_record(in, std::move(line), {source, line_number}, last_line, fields);
+  detail::parse_csv_record(in, std::move(line), {"probust::read_csv_record", source, line_number},
+                           last_line, fields);
   return last_line;
 }
 
 /// Reads rows written by write_csv (with its header; the columns may come in any order;
 /// CRLF line ends are accepted too). Blank lines at the end are ignored. result.estimator is ""
-/// (the `estimator` member holds the name). Throws probust::invalid_argument "<source>:<line>:
-/// <problem>" for a missing, unknown or repeated header column, a line with the wrong number of
+/// (the `estimator` member holds the name). Throws probust::invalid_argument
+/// "probust::read_csv: <source>:<line>: <problem>" for a missing, unknown or repeated header column, a line with the wrong number of
 /// fields, a value that does not parse (e.g. "results.csv:17: column 'probability': 'abc' is not a
 /// number"), a bad quote, or a blank line before the end.
 inline std::vector<dataset_row> read_csv(std::istream& in, const std::string& source) {
+  constexpr const char* fn = "probust::read_csv";
   std::vector<dataset_row> rows;
   std::string line;
   std::vector<std::string> fields;
-  if (!std::getline(in, line)) detail::throw_file_error(source, 1, "missing header line");
-  std::size_t last_line = read_csv_record(in, std::move(line), source, 1, fields);
+  if (!std::getline(in, line)) detail::throw_file_error(fn, source, 1, "missing header line");
+  std::size_t last_line = 1;
+  detail::parse_csv_record(in, std::move(line), {fn, source, 1}, last_line, fields);
   std::vector<std::size_t> columns;  // columns[i] = the dataset column of field i
   std::vector<bool> seen(dataset_columns.size(), false);
   for (const std::string& name : fields) {
     const std::size_t c = detail::column_index(name);
     if (c == dataset_columns.size())
-      detail::throw_file_error(source, 1, "unknown column '" + name + "'");
-    if (seen[c]) detail::throw_file_error(source, 1, "column '" + name + "' appears twice");
+      detail::throw_file_error(fn, source, 1, "unknown column '" + name + "'");
+    if (seen[c]) detail::throw_file_error(fn, source, 1, "column '" + name + "' appears twice");
     seen[c] = true;
     columns.push_back(c);
   }
   for (std::size_t c = 0; c < dataset_columns.size(); ++c) {
     if (!seen[c]) {
-      detail::throw_file_error(source, 1,
+      detail::throw_file_error(fn, source, 1,
                                std::string("missing column '") + dataset_columns[c] + "'");
     }
   }
@@ -513,9 +516,11 @@ inline std::vector<dataset_row> read_csv(std::istream& in, const std::string& so
       if (blank_line == 0) blank_line = line_number;
       continue;
     }
-    if (blank_line != 0) detail::throw_file_error(source, blank_line, "blank line before the end");
-    const detail::read_location at{source, line_number};
-    last_line = read_csv_record(in, std::move(line), source, line_number, fields);
+    if (blank_line != 0) {
+      detail::throw_file_error(fn, source, blank_line, "blank line before the end");
+    }
+    const detail::read_location at{fn, source, line_number};
+    detail::parse_csv_record(in, std::move(line), at, last_line, fields);
     if (fields.size() != columns.size()) {
       at.fail(std::to_string(fields.size()) + " fields, expected " +
               std::to_string(columns.size()));
