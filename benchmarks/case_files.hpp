@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iomanip>
+#include <sstream>
 #include <string>
 
 #include "probust/mvn/options.hpp"
@@ -25,6 +26,31 @@ inline void write_matrix(const std::string& path, const Eigen::MatrixXd& m) {
   }
   if (!f) {
     std::fprintf(stderr, "cannot write %s\n", path.c_str());
+    std::exit(2);
+  }
+}
+
+/// Reads an MVN problem file (benchmarks/data/hard_k9.txt): lines starting with '#' are
+/// comments; then k, the k upper limits b and the k × k correlation matrix R, whitespace
+/// separated. Exits with 2 naming the file if it cannot be read.
+inline void read_problem_file(const std::string& path, Eigen::VectorXd& b, Eigen::MatrixXd& r) {
+  std::ifstream in(path);
+  std::stringstream body;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line[0] != '#') body << line << '\n';
+  }
+  int k = 0;
+  body >> k;
+  if (k > 0) {
+    b.resize(k);
+    r.resize(k, k);
+    for (int i = 0; i < k; ++i) body >> b(i);
+    for (int i = 0; i < k; ++i) {
+      for (int j = 0; j < k; ++j) body >> r(i, j);
+    }
+  }
+  if (!body || k <= 0) {
+    std::fprintf(stderr, "cannot read the MVN problem file %s\n", path.c_str());
     std::exit(2);
   }
 }

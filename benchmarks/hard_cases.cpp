@@ -124,27 +124,11 @@ std::vector<hard_case> rank_cases(int k, int rank, int count) {
 }
 
 hard_case file_case(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream body;
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line[0] != '#') body << line << '\n';
-  }
-  int k = 0;
-  body >> k;
   hard_case c;
   c.name = c.family = "hard_k9";
-  c.b.resize(k);
-  c.r.resize(k, k);
-  for (int i = 0; i < k; ++i) body >> c.b(i);
-  for (int i = 0; i < k; ++i) {
-    for (int j = 0; j < k; ++j) body >> c.r(i, j);
-  }
-  if (!body || k <= 0) {
-    std::fprintf(stderr, "hard_cases: cannot read %s\n", path.c_str());
-    std::exit(2);
-  }
+  probust_bench::read_problem_file(path, c.b, c.r);
   c.upper = c.b;
-  c.rank = k;
+  c.rank = static_cast<int>(c.b.size());
   return c;
 }
 

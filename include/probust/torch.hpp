@@ -22,12 +22,24 @@
 /// libtorch applies it to each thread when that thread first runs an operation); set
 /// intra_op_threads = 0 to leave it alone, e.g. when one thread calls forward_batch on large
 /// batches and libtorch should parallelize each call instead.
+///
+/// Memory. glibc's malloc gives the freed top of its heap back to the system as soon as it
+/// exceeds 128 KiB, and maps allocations of that size afresh each time. A forward pass frees
+/// every intermediate tensor, so each batch would fault its memory in again: that was a
+/// quarter of the time of Monte Carlo through this adapter (perf, the digits CNN). With
+/// torch_model_options::retain_freed_memory (default), building a torch_model under glibc
+/// raises both thresholds (mallopt M_MMAP_THRESHOLD = 32 MiB, glibc's largest, and
+/// M_TRIM_THRESHOLD = 64 MiB), so freed memory up to that size stays with the process for the
+/// next batch. Like intra_op_threads this is process-wide.
 
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/script.h>
 
 #include <ATen/Parallel.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
@@ -51,6 +63,9 @@ struct torch_model_options {
   /// Inputs per forward pass in forward_batch: memory is O(batch_chunk) whatever the
   /// number of columns passed. ≥ 1. Default 1024.
   Eigen::Index batch_chunk = 1024;
+  /// Keep freed memory for the next forward pass instead of returning it to the system
+  /// after each one (glibc only, process-wide; see the file comment). Default true.
+  bool retain_freed_memory = true;
 };
 
 /// A TorchScript module as a probust model of scalar double. Inputs are Eigen vectors of
@@ -78,11 +93,11 @@ class torch_model {
   /// Puts the module in eval mode and its parameters to requires_grad = false (gradients
   /// are taken with respect to the input only; that makes the Jacobian's backward pass
   /// skip the weight gradients — copies of a Module share these flags, so pass
-  /// module.clone() to keep training the original), applies options.intra_op_threads, and
-  /// runs it once on a zero input to learn K. Throws probust::invalid_argument if the
-  /// shape is empty or has a dimension < 1, if an option is out of range, if the module's
-  /// dtype is neither float32 nor float64, or if the module rejects an input of that shape
-  /// or does not return a 1 × K tensor (K ≥ 1) for it.
+  /// module.clone() to keep training the original), applies options.intra_op_threads and
+  /// options.retain_freed_memory, and runs it once on a zero input to learn K. Throws
+  /// probust::invalid_argument if the shape is empty or has a dimension < 1, if an option
+  /// is out of range, if the module's dtype is neither float32 nor float64, or if the module
+  /// rejects an input of that shape or does not return a 1 × K tensor (K ≥ 1) for it.
   torch_model(torch::jit::Module module, std::vector<std::int64_t> input_shape,
               const torch_model_options& options = {}, std::string name = "the module")
       : module_(std::move(module)),
@@ -106,6 +121,12 @@ class torch_model {
       detail::throw_invalid_argument(fn, "options.batch_chunk must be >= 1");
     }
     if (options_.intra_op_threads > 0) at::set_num_threads(options_.intra_op_threads);
+#if defined(__GLIBC__)
+    if (options_.retain_freed_memory) {
+      mallopt(M_MMAP_THRESHOLD, 32 << 20);
+      mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    }
+#endif
     module_.eval();
     for (torch::Tensor p : module_.parameters()) p.requires_grad_(false);
     dtype_ = module_dtype();

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "probust/detail/math.hpp"
+#include "probust/detail/target_clones.hpp"
 
 namespace probust {
 
@@ -134,7 +135,7 @@ namespace detail {
 /// The central rational is evaluated for the whole batch without branches, so the
 /// compiler vectorizes it; the few entries in the tails (p < 0.075 or p > 0.925) are then
 /// recomputed one by one. Several times faster than n scalar calls in the QMC integrand.
-inline void normal_quantile_batch(const double* p, double* out, int n) noexcept {
+PROBUST_TARGET_CLONES inline void normal_quantile_batch(const double* p, double* out, int n) noexcept {
   // Fixed-length loops over chunks (padded with ½) vectorize even at -O2.
   constexpr int chunk = 64;
   double ps[chunk];
@@ -165,7 +166,7 @@ inline void normal_quantile_batch(const double* p, double* out, int n) noexcept 
 /// m smooth on [0, 1] (m(0) = 1/4), as a 25-term Chebyshev series in 2t − 1 (coefficients
 /// from mpmath at 40 digits; the next term is below 1e-17·m). Φ(x) = Φ(−u) for x ≤ 0 and
 /// 1 − Φ(−u) above.
-inline void normal_cdf_batch(const double* x, double* out, int n) noexcept {
+PROBUST_TARGET_CLONES inline void normal_cdf_batch(const double* x, double* out, int n) noexcept {
   static constexpr double c[25] = {
       0.60814010712876014155,   0.47106364364487086428,    0.1392391622740954123,
       0.030403993036051143,     0.0043401770359319428561,  0.00020090530018249140129,

@@ -239,7 +239,12 @@ class sov_integrand {
   /// (dead points keep product 0).
   void batch_step(int j, int n, const Eigen::MatrixXd& uniforms, double* product) {
     const bool need_w = j + 1 < f_.rank;
-    normal_cdf_batch(hi_, q_, n);
+    if (j == 0) {  // no earlier variable: the same limit, so the same Φ, at every point
+      normal_cdf_batch(hi_, q_, 1);
+      std::fill(q_ + 1, q_ + n, q_[0]);
+    } else {
+      normal_cdf_batch(hi_, q_, n);
+    }
     for (int p = 0; p < n; ++p) {
       product[p] *= q_[p];
       q_[p] = need_w ? uniforms(j, p) * q_[p] : 0.5;

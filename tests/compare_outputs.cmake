@@ -1,0 +1,31 @@
+# Runs FIRST and SECOND (two programs) and fails unless their standard outputs are
+# identical; reports the first line that differs.
+# Usage: cmake -DFIRST=<program> -DSECOND=<program> -P compare_outputs.cmake
+cmake_minimum_required(VERSION 3.16)  # list() keeps empty lines (CMP0007)
+foreach(_which FIRST SECOND)
+  execute_process(COMMAND "${${_which}}" OUTPUT_VARIABLE _out_${_which}
+                  ERROR_VARIABLE _err RESULT_VARIABLE _rc)
+  message(STATUS "${_err}")
+  if(NOT _rc EQUAL 0)
+    message(FATAL_ERROR "compare_outputs: ${${_which}} exited with ${_rc}")
+  endif()
+endforeach()
+if(_out_FIRST STREQUAL "")
+  message(FATAL_ERROR "compare_outputs: ${FIRST} printed nothing")
+endif()
+if(NOT _out_FIRST STREQUAL _out_SECOND)
+  string(REPLACE "\n" ";" _lines_first "${_out_FIRST}")
+  string(REPLACE "\n" ";" _lines_second "${_out_SECOND}")
+  list(LENGTH _lines_first _n)
+  math(EXPR _last "${_n} - 1")
+  foreach(_i RANGE ${_last})
+    list(GET _lines_first ${_i} _a)
+    list(GET _lines_second ${_i} _b)
+    if(NOT _a STREQUAL _b)
+      message(FATAL_ERROR "compare_outputs: line ${_i} differs: ${_a} (${FIRST}) vs ${_b} "
+                          "(${SECOND})")
+    endif()
+  endforeach()
+  message(FATAL_ERROR "compare_outputs: the outputs differ in length")
+endif()
+message(STATUS "compare_outputs: identical")
