@@ -11,7 +11,8 @@ examples/digits_data.hpp), at σ ∈ {0.05, 0.1, 0.2, 0.4}, one thread on both s
   probust     probust-cli estimate --model digits_cnn.pt --input-shape 1,8,8 --threads 1
               --estimators taylor,monte_carlo (abs_tol 1e-4; 10⁴ samples in batches of 256);
               time per (point, σ) = the rows' `seconds` (the estimate call alone); one
-              probust-cli run per σ, just before the PyTorch side's σ;
+              probust-cli run per σ, just before the PyTorch side's σ; each side first
+              runs the first point once untimed (warm-up);
   paper       Taylor: torch.autograd.functional.jacobian of the eager network + scipy's
               multivariate_normal.cdf at abseps = releps = 1e-4 with jitter 1e-5
               (pytorch_anchor.taylor_paper, the recipe of Han, Srinivas & Lakkaraju,
@@ -92,10 +93,12 @@ def timed(fn):
 
 
 def run_probust(cli, model_file, points, sigma):
-    """{point index: {estimator: row}} from probust-cli on these points at one σ."""
+    """{point index: {estimator: row}} from probust-cli on these points at one σ. The first
+    point is run once more, first, as a warm-up whose row is dropped (libtorch's first
+    autograd call in a process costs a few milliseconds)."""
     with tempfile.TemporaryDirectory() as tmp:
         inputs = os.path.join(tmp, "points.csv")
-        np.savetxt(inputs, points, delimiter=",", fmt="%.17g")
+        np.savetxt(inputs, np.vstack([points[:1], points]), delimiter=",", fmt="%.17g")
         out = os.path.join(tmp, "rows.csv")
         subprocess.run([cli, "estimate", "--model", model_file, "--input-shape", "1,8,8",
                         "--inputs", inputs, "--estimators", "taylor,monte_carlo",
@@ -106,7 +109,8 @@ def run_probust(cli, model_file, points, sigma):
             for row in csv.DictReader(f):
                 if row["status"] != "ok":
                     sys.exit("torch_pipeline.py: probust row not ok: %s" % row)
-                rows.setdefault(int(row["point_id"]), {})[row["estimator"]] = row
+                if int(row["point_id"]) > 0:
+                    rows.setdefault(int(row["point_id"]) - 1, {})[row["estimator"]] = row
         return rows
 
 
@@ -139,6 +143,8 @@ def main():
         print("sigma %s: probust-cli ..." % sigma_text, file=sys.stderr, flush=True)
         ours = run_probust(args.cli, model_file, points, sigma_text)
         print("sigma %s: PyTorch ..." % sigma_text, file=sys.stderr, flush=True)
+        taylor_paper(model, xs[0], sigma)  # warm-up, as on probust's side
+        monte_carlo_loop(model, xs[0], sigma, args.mc_batch)
         t_ours = t_paper = mc_ours = mc_torch = 0.0
         max_dp, inside = 0.0, 0
         for i, x in enumerate(xs):

@@ -1,6 +1,7 @@
 // detail/charconv.hpp, the one number formatter and parser: shortest round trip of random
 // doubles and of subnormals (against an independent printf/strtod search), ±inf and NaN as
-// documented, errors, and independence from the global C and C++ locales.
+// documented, errors, independence from the global C and C++ locales, and integers at the
+// limits of their types.
 #include <clocale>
 #include <cmath>
 #include <cstdint>
@@ -137,4 +138,24 @@ TEST_CASE("charconv: independent of the global C and C++ locales") {
   CHECK(try_parse_number<double>("1234,5").error == number_error::not_a_number);
   std::locale::global(previous);
   std::setlocale(LC_ALL, "C");
+}
+
+TEST_CASE("charconv: integers are read exactly, whole text only, in base 10 or 16") {
+  using probust::detail::try_parse_integer;
+  CHECK(try_parse_integer<int>("0").value == 0);
+  CHECK(try_parse_integer<int>("-2147483648").value == std::numeric_limits<int>::min());
+  CHECK(try_parse_integer<std::uint64_t>("18446744073709551615").value ==
+        std::numeric_limits<std::uint64_t>::max());
+  CHECK(try_parse_integer<std::uint64_t>("ff", 16).value == 255u);
+  CHECK(try_parse_integer<std::uint64_t>("DEADBEEF", 16).value == 0xdeadbeefu);
+  CHECK(try_parse_integer<int>("").error == number_error::empty);
+  CHECK(try_parse_integer<int>("2147483648").error == number_error::out_of_range);
+  CHECK(try_parse_integer<std::uint64_t>("18446744073709551616").error ==
+        number_error::out_of_range);
+  for (const char* bad : {"-1", "+1", " 1", "1 ", "1.0", "1e3", "0x10", "abc"}) {
+    INFO(bad);
+    CHECK(try_parse_integer<std::uint64_t>(bad).error == number_error::not_a_number);
+  }
+  CHECK(try_parse_integer<int>("-1").value == -1);
+  CHECK(try_parse_integer<int>("+1").error == number_error::not_a_number);
 }

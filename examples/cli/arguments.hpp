@@ -5,7 +5,6 @@
 // messages name the option: "--sigma: 'abc' is not a number".
 
 #include <CLI/CLI.hpp>
-#include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -14,7 +13,7 @@
 #include <probust/detail/charconv.hpp>
 #include <stdexcept>
 #include <string>
-#include <system_error>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -188,14 +187,10 @@ inline double parse_positive(const std::string& option, const std::string& text)
 /// A non-negative integer in decimal or, with a 0x prefix, hexadecimal.
 inline std::uint64_t parse_count(const std::string& option, const std::string& text) {
   const bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
-  const char* first = text.data() + (hex ? 2 : 0);
-  const char* last = text.data() + text.size();
-  std::uint64_t value = 0;
-  const auto [end, error] = std::from_chars(first, last, value, hex ? 16 : 10);
-  if (first == last || error != std::errc() || end != last) {
-    throw usage_error(option + ": '" + text + "' is not a non-negative integer");
-  }
-  return value;
+  const auto parsed = probust::detail::try_parse_integer<std::uint64_t>(
+      std::string_view(text).substr(hex ? 2 : 0), hex ? 16 : 10);
+  if (!parsed) throw usage_error(option + ": '" + text + "' is not a non-negative integer");
+  return parsed.value;
 }
 
 /// An integer ≥ 1.

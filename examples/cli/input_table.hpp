@@ -11,17 +11,16 @@
 
 #include <Eigen/Dense>
 #include <cerrno>
-#include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <probust/dataset.hpp>
+#include <probust/detail/charconv.hpp>
 #include <probust/dataset_io.hpp>
 #include <probust/errors.hpp>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include "arguments.hpp"
@@ -123,12 +122,11 @@ inline first_line_info scan(std::istream& in, const std::string& path, header_mo
 
 /// The label in field `text`: a non-negative integer.
 inline int parse_label(const std::string& text, const std::string& where) {
-  int value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < 0) {
+  const auto parsed = probust::detail::try_parse_integer<int>(text);
+  if (!parsed || parsed.value < 0) {
     throw data_error(where + "label '" + text + "' is not a non-negative integer");
   }
-  return value;
+  return parsed.value;
 }
 
 }  // namespace detail

@@ -7,7 +7,6 @@
 /// examples/cli/jsonl_reader.hpp reads them with nlohmann/json.
 
 #include <array>
-#include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -16,7 +15,6 @@
 #include <limits>
 #include <ostream>
 #include <string>
-#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -226,14 +224,12 @@ struct read_location {
 /// An integer field (decimal, no sign for unsigned types), exactly as written.
 template <class Integer>
 Integer parse_integer(const std::string& text, std::size_t column, const read_location& at) {
-  Integer value{};
-  const char* last = text.data() + text.size();
-  const auto [end, error] = std::from_chars(text.data(), last, value);
-  if (error == std::errc::result_out_of_range) at.fail(column, "'" + text + "' is out of range");
-  if (error != std::errc() || end != last || text.empty()) {
-    at.fail(column, "'" + text + "' is not an integer");
+  const parsed_number<Integer> parsed = try_parse_integer<Integer>(text);
+  if (parsed.error == number_error::out_of_range) {
+    at.fail(column, "'" + text + "' is out of range");
   }
-  return value;
+  if (!parsed) at.fail(column, "'" + text + "' is not an integer");
+  return parsed.value;
 }
 
 /// A double field: empty → NaN, "inf" / "-inf", else a decimal number read exactly (the

@@ -1,8 +1,8 @@
 #pragma once
 /// \file detail/charconv.hpp
-/// The one place where probust turns floating-point numbers into text and back:
-/// std::to_chars / std::from_chars, i.e. the shortest decimal that reads back as the same
-/// value, and correctly rounded parsing, both independent of the C and C++ locales.
+/// The one place where probust turns numbers into text and back: std::to_chars /
+/// std::from_chars, i.e. the shortest decimal that reads back as the same value, correctly
+/// rounded parsing and exact integer parsing, all independent of the C and C++ locales.
 
 #include <charconv>
 #include <cmath>
@@ -64,6 +64,28 @@ parsed_number<T> try_parse_number(std::string_view text) noexcept {
   const char* last = first + text.size();
   if (*first == '+' && last - first > 1 && first[1] != '-') ++first;
   const std::from_chars_result result = std::from_chars(first, last, out.value);
+  if (result.ec == std::errc::result_out_of_range && result.ptr == last) {
+    out.error = number_error::out_of_range;
+  } else if (result.ec != std::errc() || result.ptr != last) {
+    out.error = number_error::not_a_number;
+  }
+  return out;
+}
+
+/// The integer that is all of `text`, in base `base` (std::from_chars: digits only, a
+/// leading '-' for a signed type, no '+', prefix or spaces). out_of_range when the digits
+/// are valid but the value does not fit Integer (e.g. "-1" for an unsigned type is
+/// not_a_number, "1" followed by 30 zeros is out_of_range).
+template <class Integer>
+parsed_number<Integer> try_parse_integer(std::string_view text, int base = 10) noexcept {
+  static_assert(std::is_integral_v<Integer>, "probust::detail::try_parse_integer: an integer");
+  parsed_number<Integer> out;
+  if (text.empty()) {
+    out.error = number_error::empty;
+    return out;
+  }
+  const char* last = text.data() + text.size();
+  const std::from_chars_result result = std::from_chars(text.data(), last, out.value, base);
   if (result.ec == std::errc::result_out_of_range && result.ptr == last) {
     out.error = number_error::out_of_range;
   } else if (result.ec != std::errc() || result.ptr != last) {
