@@ -135,7 +135,8 @@ namespace detail {
 /// The central rational is evaluated for the whole batch without branches, so the
 /// compiler vectorizes it; the few entries in the tails (p < 0.075 or p > 0.925) are then
 /// recomputed one by one. Several times faster than n scalar calls in the QMC integrand.
-PROBUST_TARGET_CLONES inline void normal_quantile_batch(const double* p, double* out, int n) noexcept {
+PROBUST_TARGET_CLONES inline void normal_quantile_batch(const double* p, double* out,
+                                                      int n) noexcept {
   // Fixed-length loops over chunks (padded with ½) vectorize even at -O2.
   constexpr int chunk = 64;
   double ps[chunk];
