@@ -18,8 +18,9 @@ def log(msg):
 
 def build_targets(build_dir, targets, jobs=2, examples=False):
     """Configures build_dir (Release, benchmarks on; examples too if asked) unless it is
-    configured already, then builds `targets`. Returns build_dir/benchmarks."""
-    if not os.path.exists(os.path.join(build_dir, "CMakeCache.txt")):
+    configured already (an existing one is reconfigured to add the examples when they are
+    asked for), then builds `targets`. Returns build_dir/benchmarks."""
+    if examples or not os.path.exists(os.path.join(build_dir, "CMakeCache.txt")):
         log("configuring %s ..." % build_dir)
         options = ["-DPROBUST_BUILD_BENCHMARKS=ON", "-DCMAKE_BUILD_TYPE=Release"]
         if examples:
