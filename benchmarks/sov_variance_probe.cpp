@@ -86,7 +86,7 @@ double spread(const ordered_factor& f, points kind, std::uint64_t n = 1u << 14) 
   constexpr int randomizations = 16;
   constexpr int block = probust::detail::sov_integrand::block;
   std::vector<double> estimates;
-  Eigen::MatrixXd u(dim, block);
+  Eigen::MatrixXd u(block, dim);  // point p at row p
   for (int s = 0; s < randomizations; ++s) {
     const auto index = static_cast<std::uint64_t>(s);
     probust::detail::scrambled_sobol sequence(static_cast<std::size_t>(dim),
@@ -96,11 +96,11 @@ double spread(const ordered_factor& f, points kind, std::uint64_t n = 1u << 14) 
     double sum = 0.0;
     for (std::uint64_t start = 0; start < count; start += block) {
       for (int p = 0; p < block; ++p) {
-        sequence.next(start + static_cast<std::uint64_t>(p), u.col(p).data(), 1);
+        sequence.next(start + static_cast<std::uint64_t>(p), &u(p, 0), block);
         const int first_random = kind == points::monte_carlo  ? 0
                                  : kind == points::sobol_half ? dim / 2
                                                               : dim;
-        for (int j = first_random; j < dim; ++j) u(j, p) = probust::uniform_open01(engine);
+        for (int j = first_random; j < dim; ++j) u(p, j) = probust::uniform_open01(engine);
       }
       sum += integrand.sum_block(u, block);
       if (kind == points::antithetic) {

@@ -72,8 +72,9 @@ class sov_integrand {
   /// Number of uniforms per point (the last variable is integrated in closed form).
   int dimension() const noexcept { return f_.rank - 1; }
 
-  /// Adds the integrand values at the n ≤ block points whose uniforms are the columns of
-  /// `uniforms` (dimension() × block, column-major: point p at column p) and returns the sum.
+  /// Adds the integrand values at the n ≤ block points whose uniforms are the rows of
+  /// `uniforms` (block × dimension(), column-major: point p at row p, so each coordinate is
+  /// contiguous over the points) and returns the sum.
   double sum_block(const Eigen::MatrixXd& uniforms, int n) {
     double product[block];
     evaluate_block(uniforms, n, product);
@@ -114,7 +115,7 @@ class sov_integrand {
   }
 
  private:
-  /// The integrand at the n points whose uniforms are the columns of `uniforms`: in
+  /// The integrand at the n points whose uniforms are the rows of `uniforms`: in
   /// linear mode Π_j e_j (0 = dead point), in log mode Σ_j log e_j (−∞ = dead point).
   void evaluate_block(const Eigen::MatrixXd& uniforms, int n, double* product) {
     const int rank = f_.rank;
@@ -128,10 +129,15 @@ class sov_integrand {
       const int row_begin = f_.owner_begin[static_cast<std::size_t>(j)];
       const int rows = f_.owner_begin[static_cast<std::size_t>(j) + 1] - row_begin;
       const int panel_begin = j - j % panel;
-      if (j > panel_begin) {  // contributions of this panel's earlier variables
-        sums_.middleCols(row_begin, rows).noalias() +=
-            w_.middleCols(panel_begin, j - panel_begin) *
-            f_.factor.block(row_begin, panel_begin, rows, j - panel_begin).transpose();
+      // Contributions of this panel's earlier variables (fewer than `panel`, so plain loops
+      // over the points: Eigen's product dispatch costs more than the work here).
+      for (int i = row_begin; i < row_begin + rows; ++i) {
+        double* s = &sums_(0, i);
+        for (int m = panel_begin; m < j; ++m) {
+          const double c = f_.factor(i, m);
+          const double* w = &w_(0, m);
+          for (int p = 0; p < n; ++p) s[p] += c * w[p];
+        }
       }
       // The interval [lo, hi] of w_j at every point: the intersection over the rows owned
       // by column j (loops over points, so they vectorize).
@@ -181,7 +187,7 @@ class sov_integrand {
   double log_offset_ = 0.0;
   Eigen::VectorXd tilt_;  // μ_j, empty without tilting
   double lo_[block], hi_[block];  // limits of the current variable at each point
-  double q_[block];               // batch: Φ(hi), then u·Φ(hi); scalar: w
+  double q_[block];               // batch: Φ(hi) (tilted: then u·Φ(hi)); scalar: w
   double w_batch_[block];         // batch: Φ⁻¹(u·Φ(hi))
   double linear_[block];          // tilted batch: product of the e_j not yet in the log
 
@@ -189,11 +195,30 @@ class sov_integrand {
   /// is ±∞), 0 at dead points.
   void store_w(int j, int n, const double* product, double dead, const double* w,
                double shift = 0.0) {
+    // std::clamp as selects between values computed unconditionally, into a local array
+    // (which nothing can alias), so that GCC vectorizes the loop even under its default
+    // -ftrapping-math (an addition left inside a branch would keep it scalar; at dead
+    // points shift + (−shift) is exactly +0).
+    double stored[block];
     for (int p = 0; p < n; ++p) {
-      w_(p, j) = product[p] == dead
-                     ? 0.0
-                     : shift + std::clamp(w[p], std::max(lo_[p], -40.0), std::min(hi_[p], 40.0));
+      const double value = w[p], lower = lo_[p], upper = hi_[p];
+      const double lo = lower < -40.0 ? -40.0 : lower;
+      const double hi = 40.0 < upper ? 40.0 : upper;
+      const double below_hi = hi < value ? hi : value;
+      stored[p] = value < lo ? lo : below_hi;
     }
+    if (shift == 0.0) {
+      for (int p = 0; p < n; ++p) {
+        const double clamped = stored[p], current = product[p];
+        stored[p] = current == dead ? 0.0 : clamped;
+      }
+    } else {
+      for (int p = 0; p < n; ++p) {
+        const double clamped = stored[p], current = product[p];
+        stored[p] = shift + (current == dead ? -shift : clamped);
+      }
+    }
+    std::copy(stored, stored + n, &w_(0, j));
   }
 
   /// Variable j at every point, one point at a time (two-sided limits or log mode):
@@ -215,7 +240,7 @@ class sov_integrand {
       if (product[p] == dead || !(hi_[p] > lo_[p])) {
         product[p] = dead;
       } else {
-        const double u = need_w ? uniforms(j, p) : 0.5;
+        const double u = need_w ? uniforms(p, j) : 0.5;
         double* w_out = need_w ? &w : nullptr;
         if (!log_mode_) {
           product[p] *= step(lo_[p], hi_[p], u, w_out);
@@ -245,12 +270,12 @@ class sov_integrand {
     } else {
       normal_cdf_batch(hi_, q_, n);
     }
-    for (int p = 0; p < n; ++p) {
-      product[p] *= q_[p];
-      q_[p] = need_w ? uniforms(j, p) * q_[p] : 0.5;
-    }
+    for (int p = 0; p < n; ++p) product[p] *= q_[p];
     if (need_w) {
-      normal_quantile_batch(q_, w_batch_, n);
+      const double* u = &uniforms(0, j);
+      double scaled[block];  // local, so that no store can alias u and the loop vectorizes
+      for (int p = 0; p < n; ++p) scaled[p] = u[p] * q_[p];
+      normal_quantile_batch(scaled, w_batch_, n);
       store_w(j, n, product, 0.0, w_batch_);
     }
   }
@@ -265,7 +290,7 @@ class sov_integrand {
     const bool need_w = j + 1 < f_.rank;
     const double mu = need_w ? tilt_(j) : 0.0;
     double u[block];
-    for (int p = 0; p < n; ++p) u[p] = need_w ? uniforms(j, p) : 0.5;
+    for (int p = 0; p < n; ++p) u[p] = need_w ? uniforms(p, j) : 0.5;
     bool any_deep = false;
     for (int p = 0; p < n; ++p) {
       hi_[p] -= mu;
@@ -353,7 +378,7 @@ inline qmc_estimate integrate_randomized(sov_integrand& integrand, double log_sc
   const int dim = integrand.dimension();
   const int m = opt.randomizations;
   if (dim <= 0) {  // rank 1: a single variable, integrated exactly
-    Eigen::MatrixXd none(0, sov_integrand::block);
+    Eigen::MatrixXd none(sov_integrand::block, 0);
     out.value = integrand.sum_block(none, 1);
     out.points = 1;
     out.converged = true;
@@ -366,7 +391,7 @@ inline qmc_estimate integrate_randomized(sov_integrand& integrand, double log_sc
                            point_engine(opt.seed, static_cast<std::uint64_t>(s)));
   }
   std::vector<double> sums(static_cast<std::size_t>(m), 0.0);
-  Eigen::MatrixXd uniforms(dim, sov_integrand::block);
+  Eigen::MatrixXd uniforms(sov_integrand::block, dim);
   const double work_points = std::floor(opt.max_work / integrand.work_per_point());
   const std::uint64_t points = work_points < static_cast<double>(opt.max_points)
                                    ? static_cast<std::uint64_t>(work_points)
@@ -383,7 +408,8 @@ inline qmc_estimate integrate_randomized(sov_integrand& integrand, double log_sc
         const int n =
             static_cast<int>(std::min<std::uint64_t>(sov_integrand::block, target - start));
         for (int p = 0; p < n; ++p) {
-          sequence.next(start + static_cast<std::uint64_t>(p), uniforms.col(p).data(), 1);
+          sequence.next(start + static_cast<std::uint64_t>(p), &uniforms(p, 0),
+                        sov_integrand::block);
         }
         sums[static_cast<std::size_t>(s)] += integrand.sum_block(uniforms, n);
       }
@@ -450,9 +476,9 @@ inline qmc_estimate integrate_sov(const ordered_factor& f, const mvn_options& op
     if (dim > 0) {
       scrambled_sobol pilot(static_cast<std::size_t>(dim),
                             point_engine(opt.seed, static_cast<std::uint64_t>(opt.randomizations)));
-      Eigen::MatrixXd uniforms(dim, sov_integrand::block);
+      Eigen::MatrixXd uniforms(sov_integrand::block, dim);
       for (int p = 0; p < sov_integrand::block; ++p) {
-        pilot.next(static_cast<std::uint64_t>(p), uniforms.col(p).data(), 1);
+        pilot.next(static_cast<std::uint64_t>(p), &uniforms(p, 0), sov_integrand::block);
       }
       const double measured = integrand.log_sum_block(uniforms, sov_integrand::block) -
                               std::log(static_cast<double>(sov_integrand::block));

@@ -34,12 +34,12 @@ class scrambled_sobol {
   /// Draws the scrambling matrices and digital shifts from `engine`.
   scrambled_sobol(std::size_t dimension, random_engine engine)
       : dimension_(dimension),
-        directions_(dimension * bits),
+        sobol_dims_(dimension < table_dimension ? dimension : table_dimension),
+        directions_(sobol_dims_ * bits),
         state_(dimension, 0u),
         extra_seed_(engine()) {
-    const std::size_t sobol_dims = dimension < table_dimension ? dimension : table_dimension;
     std::vector<std::uint32_t> m(bits);
-    for (std::size_t d = 0; d < sobol_dims; ++d) {
+    for (std::size_t d = 0; d < sobol_dims_; ++d) {
       initial_directions(d, m);
       // Random lower-triangular scrambling matrix M, stored by columns: column l (input
       // digit l, bit 31 − l) has a 1 on the diagonal and random entries below it (the
@@ -57,7 +57,7 @@ class scrambled_sobol {
           scrambled ^= columns[bits - 1 - bit];
           v &= v - 1u;
         }
-        directions_[d * bits + b] = scrambled;
+        directions_[static_cast<std::size_t>(b) * sobol_dims_ + d] = scrambled;
       }
       state_[d] = static_cast<std::uint32_t>(engine() >> 32);  // the digital shift (point 0)
     }
@@ -69,15 +69,15 @@ class scrambled_sobol {
   /// as doubles in (0, 1). Points must be requested with consecutive indices from 0.
   void next(std::uint64_t index, double* out, std::size_t stride) {
     constexpr double scale = 1.0 / 4294967296.0;  // 2^-32
-    const std::size_t sobol_dims = dimension_ < table_dimension ? dimension_ : table_dimension;
     if (index > 0) {
-      const int bit = countr_zero(index);
-      for (std::size_t d = 0; d < sobol_dims; ++d) state_[d] ^= directions_[d * bits + bit];
+      const auto bit = static_cast<std::size_t>(countr_zero(index));
+      const std::uint32_t* v = &directions_[bit * sobol_dims_];  // contiguous over d
+      for (std::size_t d = 0; d < sobol_dims_; ++d) state_[d] ^= v[d];
     }
-    for (std::size_t d = 0; d < sobol_dims; ++d) {
+    for (std::size_t d = 0; d < sobol_dims_; ++d) {
       out[d * stride] = (static_cast<double>(state_[d]) + 0.5) * scale;
     }
-    for (std::size_t d = sobol_dims; d < dimension_; ++d) {
+    for (std::size_t d = sobol_dims_; d < dimension_; ++d) {
       const std::uint64_t h = mix64(extra_seed_ ^ mix64(index * 0x100000001b3ULL + d));
       out[d * stride] = (static_cast<double>(h >> 11) + 0.5) * 0x1.0p-53;
     }
@@ -107,7 +107,8 @@ class scrambled_sobol {
   }
 
   std::size_t dimension_;
-  std::vector<std::uint32_t> directions_;
+  std::size_t sobol_dims_;  // dimensions with direction numbers (the rest: pseudo-random)
+  std::vector<std::uint32_t> directions_;  // v'_b of dimension d at [b · sobol_dims_ + d]
   std::vector<std::uint32_t> state_;
   std::uint64_t extra_seed_;
 };
