@@ -47,6 +47,17 @@ struct parsed_number {
   explicit operator bool() const noexcept { return error == number_error::none; }
 };
 
+/// What a std::from_chars result that should have consumed the text up to `last` says:
+/// out_of_range when every character was valid but the value does not fit, not_a_number
+/// when something was left over or nothing was read.
+inline number_error from_chars_error(std::from_chars_result result, const char* last) noexcept {
+  if (result.ec == std::errc::result_out_of_range && result.ptr == last) {
+    return number_error::out_of_range;
+  }
+  return result.ec != std::errc() || result.ptr != last ? number_error::not_a_number
+                                                        : number_error::none;
+}
+
 /// The number that is all of `text`, correctly rounded to T (std::from_chars, general
 /// format: decimal or exponent notation, no hexadecimal, no spaces), with one optional
 /// leading '+'. "inf", "infinity" and "nan" (any case, with a sign) are accepted and give
@@ -63,12 +74,7 @@ parsed_number<T> try_parse_number(std::string_view text) noexcept {
   const char* first = text.data();
   const char* last = first + text.size();
   if (*first == '+' && last - first > 1 && first[1] != '-') ++first;
-  const std::from_chars_result result = std::from_chars(first, last, out.value);
-  if (result.ec == std::errc::result_out_of_range && result.ptr == last) {
-    out.error = number_error::out_of_range;
-  } else if (result.ec != std::errc() || result.ptr != last) {
-    out.error = number_error::not_a_number;
-  }
+  out.error = from_chars_error(std::from_chars(first, last, out.value), last);
   return out;
 }
 
@@ -85,12 +91,7 @@ parsed_number<Integer> try_parse_integer(std::string_view text, int base = 10) n
     return out;
   }
   const char* last = text.data() + text.size();
-  const std::from_chars_result result = std::from_chars(text.data(), last, out.value, base);
-  if (result.ec == std::errc::result_out_of_range && result.ptr == last) {
-    out.error = number_error::out_of_range;
-  } else if (result.ec != std::errc() || result.ptr != last) {
-    out.error = number_error::not_a_number;
-  }
+  out.error = from_chars_error(std::from_chars(text.data(), last, out.value, base), last);
   return out;
 }
 
