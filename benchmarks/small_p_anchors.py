@@ -8,7 +8,8 @@ Steps:
   1. builds (if needed) and runs the C++ program small_p_cases, which writes every case
      (correlation matrix, limits, log of the reference: a 1-D integral for equicorrelated
      cases, the Markov recursion for AR(1)) and times probust at small_p_rel_tol = 1e-3
-     (1e-2 for k = 999): median of 3 calls, one call when it takes over 2 s;
+     (1e-2 for k = 999): median of at least 3 calls repeated for 1 s, one call when it
+     takes over 2 s;
   2. runs TruncatedNormal::mvNqmc(l = -Inf, u = b, Sig = R, n = 1e4) (its default-size
      QMC run; the saddle point is part of the timed call) and
      mvtnorm::pmvnorm(upper = b, corr = R, GenzBretz(maxpts = 1e6, abseps = 0,

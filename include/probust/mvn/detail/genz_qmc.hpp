@@ -289,22 +289,27 @@ class sov_integrand {
     constexpr double deep = -33.0;
     const bool need_w = j + 1 < f_.rank;
     const double mu = need_w ? tilt_(j) : 0.0;
+    // The loops select between values loaded unconditionally, so that they vectorize
+    // (see store_w).
     double u[block];
     for (int p = 0; p < n; ++p) u[p] = need_w ? uniforms(p, j) : 0.5;
-    bool any_deep = false;
+    int deep_points = 0;
     for (int p = 0; p < n; ++p) {
       hi_[p] -= mu;
-      any_deep = any_deep || hi_[p] < deep;
+      deep_points += hi_[p] < deep ? 1 : 0;
     }
     normal_cdf_batch(hi_, q_, n);
     double smallest = 1.0;
     for (int p = 0; p < n; ++p) {
-      linear_[p] *= hi_[p] < deep ? 1.0 : q_[p];
-      smallest = std::min(smallest, linear_[p]);
-      q_[p] *= u[p];
+      const double e = q_[p], limit = hi_[p];
+      const double factor = limit < deep ? 1.0 : e;
+      const double product_so_far = linear_[p] * factor;
+      linear_[p] = product_so_far;
+      smallest = product_so_far < smallest ? product_so_far : smallest;
+      q_[p] = e * u[p];
     }
     if (need_w) normal_quantile_batch(q_, w_batch_, n);
-    for (int p = 0; any_deep && p < n; ++p) {
+    for (int p = 0; deep_points > 0 && p < n; ++p) {
       if (hi_[p] < deep && product[p] != dead) {
         product[p] += log_step(lo_[p], hi_[p], u[p], need_w ? &w_batch_[p] : nullptr);
       }
@@ -315,7 +320,8 @@ class sov_integrand {
     }
     if (!need_w) return;
     store_w(j, n, product, dead, w_batch_, mu);
-    for (int p = 0; p < n; ++p) product[p] += mu * (0.5 * mu - w_(p, j));  // dead stays −∞
+    const double* w = &w_(0, j);
+    for (int p = 0; p < n; ++p) product[p] += mu * (0.5 * mu - w[p]);  // dead stays −∞
   }
 
   /// e = Φ(hi) − Φ(lo) and, unless w is null, w = Φ⁻¹(Φ(lo) + u·e), on the side of 0
