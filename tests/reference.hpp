@@ -110,12 +110,14 @@ inline double polygon_probability(const Eigen::MatrixXd& g, const Eigen::VectorX
   const Eigen::Index k = g.rows();
   for (Eigen::Index i = 0; i < k; ++i) {
     const double base = std::atan2(g(i, 1), g(i, 0));
-    for (double t : {base + M_PI / 2, base - M_PI / 2}) cuts.push_back(std::fmod(t + 4 * M_PI, 2 * M_PI));
+    for (double t : {base + M_PI / 2, base - M_PI / 2})
+      cuts.push_back(std::fmod(t + 4 * M_PI, 2 * M_PI));
     for (Eigen::Index j = i + 1; j < k; ++j) {
       // b_j g_i·u = b_i g_j·u  ⇔  (b_j g_i − b_i g_j)·u = 0.
       const double cx = b(j) * g(i, 0) - b(i) * g(j, 0), cy = b(j) * g(i, 1) - b(i) * g(j, 1);
       const double base2 = std::atan2(cy, cx);
-      for (double t : {base2 + M_PI / 2, base2 - M_PI / 2}) cuts.push_back(std::fmod(t + 4 * M_PI, 2 * M_PI));
+      for (double t : {base2 + M_PI / 2, base2 - M_PI / 2})
+        cuts.push_back(std::fmod(t + 4 * M_PI, 2 * M_PI));
     }
   }
   std::sort(cuts.begin(), cuts.end());

@@ -144,7 +144,8 @@ TEST_CASE("pivoted Cholesky reproduces the correlation and its rank") {
   Eigen::MatrixXd permuted(7, 7);
   for (int i = 0; i < 7; ++i) {
     for (int j = 0; j < 7; ++j) {
-      permuted(i, j) = r(of.row_index[static_cast<std::size_t>(i)], of.row_index[static_cast<std::size_t>(j)]);
+      permuted(i, j) =
+          r(of.row_index[static_cast<std::size_t>(i)], of.row_index[static_cast<std::size_t>(j)]);
     }
     CHECK(of.upper(i) == upper(of.row_index[static_cast<std::size_t>(i)]));
   }

@@ -400,7 +400,8 @@ TEST_CASE("estimators under noise of scale 1e160 agree with the orthant closed f
 
   const probust::robustness_result taylor = probust::taylor_estimator<>{}.estimate(model, x, noise);
   CHECK(taylor.probability == Approx(truth).epsilon(1e-10));
-  const probust::robustness_result mc = probust::monte_carlo_estimator<>{}.estimate(model, x, noise);
+  const probust::robustness_result mc =
+      probust::monte_carlo_estimator<>{}.estimate(model, x, noise);
   CHECK(mc.lower <= truth);
   CHECK(truth <= mc.upper);
   const probust::robustness_result cv =

@@ -79,7 +79,8 @@ margins_t affine_margins(const probust::affine_model<double>& m, const Eigen::Ve
 // σ for isotropic noise such that the smallest normalized margin g_i / (σ‖∇g_i‖) is z.
 double sigma_for(const margins_t& m, double z) {
   double best = std::numeric_limits<double>::infinity();
-  for (Eigen::Index i = 0; i < m.g.size(); ++i) best = std::min(best, m.g(i) / m.grad.row(i).norm());
+  for (Eigen::Index i = 0; i < m.g.size(); ++i)
+    best = std::min(best, m.g(i) / m.grad.row(i).norm());
   return best / z;
 }
 
@@ -404,8 +405,8 @@ TEST_CASE("paper settings differ from the exact mode only by the jitter") {
       std::sort(cuts.begin(), cuts.end());
       double quad = 0.0;
       for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
-        quad += boost::math::quadrature::gauss_kronrod<double, 61>::integrate(f, cuts[i],
-                                                                              cuts[i + 1], 20, 1e-13);
+        quad += boost::math::quadrature::gauss_kronrod<double, 61>::integrate(
+            f, cuts[i], cuts[i + 1], 20, 1e-13);
       }
       INFO("z1 " << z1 << " z2 " << z2 << " paper " << paper.probability << " quadrature "
                  << quad << " exact " << exact.probability);
@@ -559,7 +560,9 @@ TEST_CASE("Monte-Carlo intervals cover the true p at their nominal rate") {
   CHECK(sequential >= 930);
 }
 
-TEST_CASE("Monte Carlo: batches, engines, seeds and the model's batched pass do not change n-sample results") {
+TEST_CASE(
+    "Monte Carlo: batches, engines, seeds and the model's batched pass do not change n-sample "
+    "results") {
   const auto model = random_affine(5, 4, 1100);
   const Eigen::VectorXd x = Eigen::VectorXd::Zero(4);
   const probust::isotropic_gaussian<double> noise(sigma_for(affine_margins(model, x), 0.7));
@@ -775,7 +778,8 @@ TEST_CASE("mv-sigmoid estimators follow 1/(1 + Σ exp(−z_i))") {
   const double sigma = sigma_for(m, 0.7);
   const probust::isotropic_gaussian<double> noise(sigma);
   double s = 0.0;
-  for (Eigen::Index i = 0; i < m.g.size(); ++i) s += std::exp(-m.g(i) / (sigma * m.grad.row(i).norm()));
+  for (Eigen::Index i = 0; i < m.g.size(); ++i)
+    s += std::exp(-m.g(i) / (sigma * m.grad.row(i).norm()));
   const auto r = probust::taylor_mv_sigmoid_estimator<>().estimate(model, x, noise);
   CHECK(r.probability == Approx(1.0 / (1.0 + s)).epsilon(1e-13));
   CHECK(r.complement == Approx(s / (1.0 + s)).epsilon(1e-13));
@@ -938,7 +942,8 @@ TEST_CASE("invalid inputs are rejected with a message naming the problem") {
   probust::taylor_options topt;
   topt.target = 3;
   {
-    const std::string msg = error_of([&] { probust::taylor_estimator<>(topt).estimate(model, x, noise); });
+    const std::string msg =
+        error_of([&] { probust::taylor_estimator<>(topt).estimate(model, x, noise); });
     INFO(msg);
     CHECK((contains(msg, "target class 3")));
   }

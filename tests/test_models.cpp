@@ -79,7 +79,9 @@ Eigen::Matrix<long double, -1, 1> reference_forward(const probust::dense_network
       switch (layer.activation) {
         case activation::identity: break;
         case activation::relu: z(i) = v > 0 ? v : 0; break;
-        case activation::leaky_relu: z(i) = v > 0 ? v : static_cast<long double>(layer.slope) * v; break;
+        case activation::leaky_relu:
+          z(i) = v > 0 ? v : static_cast<long double>(layer.slope) * v;
+          break;
         case activation::tanh: z(i) = std::tanh(v); break;
         case activation::sigmoid: z(i) = 1 / (1 + std::exp(-v)); break;
         case activation::softplus: z(i) = std::log1p(std::exp(v)); break;
@@ -643,10 +645,12 @@ TEST_CASE("malformed model files name the file, the line and the problem") {
       {"nan_weight", with_line(11, "NaN 0"), 11, "non-finite number 'NaN'"},
       {"inf_bias", with_line(9, "0.5 -inf"), 9, "non-finite number '-inf'"},
       {"overflow", with_line(12, "0 1e999"), 12, "number '1e999' is out of range"},
-      {"truncated", join(truncated), 12, "unexpected end of file: expected row 2 of 2 of W in layer 2"},
+      {"truncated", join(truncated), 12,
+       "unexpected end of file: expected row 2 of 2 of W in layer 2"},
       {"truncated_mid_line", join(valid_lines).substr(0, join(valid_lines).size() - 7), 12,
        "expected 2 numbers, found 1"},
-      {"missing_layer", with_line(4, "layers 3"), 14, "unexpected end of file: expected the header of layer 3"},
+      {"missing_layer", with_line(4, "layers 3"), 14,
+       "unexpected end of file: expected the header of layer 3"},
       {"trailing_data", join(extra), 15, "unexpected data after the last of the 2 layers"},
       {"extra_weight_row", join(extra_row), 9, "expected 2 numbers, found 3 (the bias of layer 1)"},
   };

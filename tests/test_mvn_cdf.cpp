@@ -42,7 +42,8 @@ Eigen::VectorXd limits(int k, double lo, double hi, unsigned seed) {
 TEST_CASE("k = 1 matches Boost.Math's normal distribution, complement and log included") {
   const boost::math::normal n(0.0, 2.0);
   for (double x : {-60.0, -12.0, -3.0, -0.4, 0.0, 1.0, 5.0, 13.0}) {
-    const mvn_result r = mvn_cdf(Eigen::VectorXd::Constant(1, x), Eigen::MatrixXd::Constant(1, 1, 4.0));
+    const mvn_result r =
+        mvn_cdf(Eigen::VectorXd::Constant(1, x), Eigen::MatrixXd::Constant(1, 1, 4.0));
     const double p = boost::math::cdf(n, x), q = boost::math::cdf(boost::math::complement(n, x));
     // Φ's condition number at z is ≈ 1 + z², so two correct codes differ by ~eps·(1 + z²).
     const double z = x / 2.0, tol = 4e-16 * (1.0 + z * z);
@@ -54,7 +55,8 @@ TEST_CASE("k = 1 matches Boost.Math's normal distribution, complement and log in
     if (p > 1e-300) CHECK(r.log_probability == Approx(log_p).epsilon(tol));
   }
   // log Φ(−60/2) from the asymptotic series, where Φ itself is 5e-198.
-  const mvn_result far = mvn_cdf(Eigen::VectorXd::Constant(1, -80.0), Eigen::MatrixXd::Constant(1, 1, 4.0));
+  const mvn_result far =
+      mvn_cdf(Eigen::VectorXd::Constant(1, -80.0), Eigen::MatrixXd::Constant(1, 1, 4.0));
   CHECK(far.log_probability == Approx(probust_test::log_phi_cdf(-40.0)).epsilon(1e-12));
 }
 
@@ -123,7 +125,8 @@ TEST_CASE("more variables than one GEMM panel (k = 30): two-sided rectangle") {
   CHECK(within_error(r.probability, truth, r.error));
 }
 
-TEST_CASE("rectangles with a mean equal the standardized one-sided problem and inclusion-exclusion") {
+TEST_CASE(
+    "rectangles with a mean equal the standardized one-sided problem and inclusion-exclusion") {
   // Two-sided limits on independent coordinates: a product of 1-D differences.
   const int k = 5;
   Eigen::VectorXd mean(k), sd(k), lo(k), hi(k);
@@ -133,7 +136,8 @@ TEST_CASE("rectangles with a mean equal the standardized one-sided problem and i
   hi << 1.5, 0.0, inf, 4.0, 5.0;
   double truth = 1.0;
   for (int i = 0; i < k; ++i) {
-    truth *= probust_test::phi_cdf((hi(i) - mean(i)) / sd(i)) - probust_test::phi_cdf((lo(i) - mean(i)) / sd(i));
+    truth *= probust_test::phi_cdf((hi(i) - mean(i)) / sd(i)) -
+             probust_test::phi_cdf((lo(i) - mean(i)) / sd(i));
   }
   const Eigen::MatrixXd cov = sd.cwiseAbs2().asDiagonal();
   const mvn_result r = mvn_cdf(lo, hi, mean, cov);
@@ -141,7 +145,8 @@ TEST_CASE("rectangles with a mean equal the standardized one-sided problem and i
   // Bivariate rectangle: inclusion–exclusion over Boost-independent orthant values at rho=0.
   Eigen::MatrixXd s2(2, 2);
   s2 << 1.0, 0.0, 0.0, 1.0;
-  const mvn_result r2 = mvn_cdf(Eigen::Vector2d(-1.0, -0.5), Eigen::Vector2d(1.0, 2.0), Eigen::Vector2d::Zero(), s2);
+  const mvn_result r2 =
+      mvn_cdf(Eigen::Vector2d(-1.0, -0.5), Eigen::Vector2d(1.0, 2.0), Eigen::Vector2d::Zero(), s2);
   const double t2 = (probust_test::phi_cdf(1.0) - probust_test::phi_cdf(-1.0)) *
                     (probust_test::phi_cdf(2.0) - probust_test::phi_cdf(-0.5));
   CHECK(r2.probability == Approx(t2).epsilon(1e-13));
@@ -236,9 +241,11 @@ TEST_CASE("complement near 1 keeps its relative accuracy") {
         const boost::math::normal n;
         const double c = boost::math::quantile(boost::math::complement(n, q_target / k));
         const Eigen::VectorXd b = Eigen::VectorXd::Constant(k, c);
-        const double truth = -std::expm1(k * std::log1p(-boost::math::cdf(boost::math::complement(n, c))));
+        const double truth =
+            -std::expm1(k * std::log1p(-boost::math::cdf(boost::math::complement(n, c))));
         const mvn_result r = mvn_cdf(b, Eigen::MatrixXd::Identity(k, k));
-        INFO("k = " << k << " q = " << truth << " got " << r.complement << " err " << r.complement_error);
+        INFO("k = " << k << " q = " << truth << " got " << r.complement << " err "
+                    << r.complement_error);
         CHECK(std::abs(r.complement - truth) <= 1e-2 * truth);
         CHECK(std::abs(r.complement - truth) <= std::max(r.complement_error, 1e-15 * truth));
         CHECK(within_error(r.probability, 1.0 - truth, r.error));
@@ -252,7 +259,8 @@ TEST_CASE("complement near 1 keeps its relative accuracy") {
       const Eigen::VectorXd b = Eigen::VectorXd::Constant(k, c);
       const double truth = model.complement(b);
       const mvn_result r = mvn_cdf(b, model.correlation());
-      INFO("c = " << c << " q = " << truth << " got " << r.complement << " err " << r.complement_error);
+      INFO("c = " << c << " q = " << truth << " got " << r.complement << " err "
+                  << r.complement_error);
       CHECK(std::abs(r.complement - truth) <= 1e-2 * truth);
       CHECK(within_error(r.complement, truth, r.complement_error));
     }
@@ -416,18 +424,21 @@ TEST_CASE("polytope probability P(A eps <= b) equals the MVN CDF of A Sigma A^T"
   const mvn_result via_cdf = mvn_cdf(b, Eigen::MatrixXd(a * sigma * a.transpose()));
   CHECK(via_cov.dimension == d);
   CHECK(within_error(via_cov.probability, via_cdf.probability, via_cov.error + via_cdf.error));
-  CHECK(within_error(via_factor.probability, via_cdf.probability, via_factor.error + via_cdf.error));
+  CHECK(
+      within_error(via_factor.probability, via_cdf.probability, via_factor.error + via_cdf.error));
   // Exact check in d = 2: the polygon integral.
   Eigen::MatrixXd a2(k, 2);
   a2 = a.leftCols(2);
   const mvn_result r2 = probust::polytope_probability(a2, b, Eigen::MatrixXd::Identity(2, 2));
-  CHECK(within_error(r2.probability, probust_test::polygon_probability(a2, b), std::max(r2.error, 1e-13)));
+  CHECK(within_error(r2.probability, probust_test::polygon_probability(a2, b),
+                     std::max(r2.error, 1e-13)));
   // A singular noise covariance (rank 2 in 4 dimensions) is accepted and handled exactly:
   // ε = B z with B 4 × 2, so A ε = (A B) z is the polygon problem of A B.
   Eigen::MatrixXd bfac(d, 2);
   for (int i = 0; i < d; ++i) for (int j = 0; j < 2; ++j) bfac(i, j) = normal(gen);
   const Eigen::MatrixXd ab = a * bfac;
-  const mvn_result singular = probust::polytope_probability(a, b, Eigen::MatrixXd(bfac * bfac.transpose()));
+  const mvn_result singular =
+      probust::polytope_probability(a, b, Eigen::MatrixXd(bfac * bfac.transpose()));
   CHECK(singular.dimension == 2);
   CHECK(within_error(singular.probability, probust_test::polygon_probability(ab, b),
                      std::max(singular.error, 1e-13)));
@@ -450,7 +461,8 @@ TEST_CASE("bad input throws probust::invalid_argument naming the argument") {
   };
   Eigen::VectorXd nan_b = b;
   nan_b(2) = std::numeric_limits<double>::quiet_NaN();
-  CHECK_THAT(message_of([&] { mvn_cdf(nan_b, s); }), Catch::Contains("upper") && Catch::Contains("NaN"));
+  CHECK_THAT(message_of([&] { mvn_cdf(nan_b, s); }),
+             Catch::Contains("upper") && Catch::Contains("NaN"));
   CHECK_THAT(message_of([&] { mvn_cdf(Eigen::VectorXd::Zero(3), s); }),
              Catch::Contains("upper has size 3"));
   Eigen::MatrixXd asym = s;
@@ -466,12 +478,23 @@ TEST_CASE("bad input throws probust::invalid_argument naming the argument") {
              Catch::Contains("positive semi-definite"));
   Eigen::MatrixXd inf_cov = s;
   inf_cov(1, 1) = inf;
-  CHECK_THAT(message_of([&] { mvn_cdf(b, inf_cov); }), Catch::Contains("covariance") && Catch::Contains("non-finite"));
-  CHECK_THAT(message_of([&] { mvn_cdf(Eigen::VectorXd::Ones(4), Eigen::VectorXd::Zero(4), Eigen::VectorXd::Zero(4), s); }),
+  CHECK_THAT(message_of([&] { mvn_cdf(b, inf_cov); }),
+             Catch::Contains("covariance") && Catch::Contains("non-finite"));
+  CHECK_THAT(message_of([&] {
+               mvn_cdf(Eigen::VectorXd::Ones(4), Eigen::VectorXd::Zero(4), Eigen::VectorXd::Zero(4),
+                       s);
+             }),
              Catch::Contains("lower limit exceeds upper"));
-  CHECK_THAT(message_of([&] { mvn_cdf(b, Eigen::MatrixXd::Identity(4, 3)); }), Catch::Contains("square"));
-  CHECK_THAT(message_of([&] { probust::polytope_probability(Eigen::MatrixXd::Ones(4, 3), b, Eigen::MatrixXd::Identity(2, 2)); }),
+  CHECK_THAT(message_of([&] { mvn_cdf(b, Eigen::MatrixXd::Identity(4, 3)); }),
+             Catch::Contains("square"));
+  CHECK_THAT(message_of([&] {
+               probust::polytope_probability(Eigen::MatrixXd::Ones(4, 3), b,
+                                             Eigen::MatrixXd::Identity(2, 2));
+             }),
              Catch::Contains("probust::polytope_probability"));
-  CHECK_THAT(message_of([&] { probust::polytope_probability(Eigen::MatrixXd::Ones(4, 2), b, Eigen::MatrixXd(-Eigen::MatrixXd::Identity(2, 2))); }),
+  CHECK_THAT(message_of([&] {
+               probust::polytope_probability(Eigen::MatrixXd::Ones(4, 2), b,
+                                             Eigen::MatrixXd(-Eigen::MatrixXd::Identity(2, 2)));
+             }),
              Catch::Contains("covariance"));
 }
