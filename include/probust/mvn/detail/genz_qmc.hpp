@@ -207,7 +207,7 @@ class sov_integrand {
       const double below_hi = hi < value ? hi : value;
       stored[p] = value < lo ? lo : below_hi;
     }
-    if (shift == 0.0) {
+    if (shift == 0.0) {  // a literal 0 shift would let GCC fold the select back into a branch
       for (int p = 0; p < n; ++p) {
         const double clamped = stored[p], current = product[p];
         stored[p] = current == dead ? 0.0 : clamped;
@@ -289,27 +289,22 @@ class sov_integrand {
     constexpr double deep = -33.0;
     const bool need_w = j + 1 < f_.rank;
     const double mu = need_w ? tilt_(j) : 0.0;
-    // The loops select between values loaded unconditionally, so that they vectorize
-    // (see store_w).
     double u[block];
     for (int p = 0; p < n; ++p) u[p] = need_w ? uniforms(p, j) : 0.5;
-    int deep_points = 0;
+    bool any_deep = false;
     for (int p = 0; p < n; ++p) {
       hi_[p] -= mu;
-      deep_points += hi_[p] < deep ? 1 : 0;
+      any_deep = any_deep || hi_[p] < deep;
     }
     normal_cdf_batch(hi_, q_, n);
     double smallest = 1.0;
     for (int p = 0; p < n; ++p) {
-      const double e = q_[p], limit = hi_[p];
-      const double factor = limit < deep ? 1.0 : e;
-      const double product_so_far = linear_[p] * factor;
-      linear_[p] = product_so_far;
-      smallest = product_so_far < smallest ? product_so_far : smallest;
-      q_[p] = e * u[p];
+      linear_[p] *= hi_[p] < deep ? 1.0 : q_[p];
+      smallest = std::min(smallest, linear_[p]);
+      q_[p] *= u[p];
     }
     if (need_w) normal_quantile_batch(q_, w_batch_, n);
-    for (int p = 0; deep_points > 0 && p < n; ++p) {
+    for (int p = 0; any_deep && p < n; ++p) {
       if (hi_[p] < deep && product[p] != dead) {
         product[p] += log_step(lo_[p], hi_[p], u[p], need_w ? &w_batch_[p] : nullptr);
       }
