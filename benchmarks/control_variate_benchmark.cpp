@@ -40,21 +40,12 @@ namespace {
 
 using digits_bench::digits_case;
 using digits_bench::get_case;
+using digits_bench::sequential_options;
 using digits_bench::set_per_point;
 using digits_bench::sigmas;
 using digits_bench::truth;
 
 const std::vector<double> half_widths = {0.01, 0.003};
-
-/// Options of estimator E for point i: target half-width w, at most 4·10⁶ samples.
-template <class Options>
-Options sequential_options(double w, std::size_t i) {
-  Options o;
-  o.sampling.samples = 4'000'000;
-  o.sampling.target_half_width = w;
-  o.sampling.seed = probust::default_seed + i;
-  return o;
-}
 
 template <template <class> class Estimator>
 void run(benchmark::State& state, const std::string& net, double sigma, double w,

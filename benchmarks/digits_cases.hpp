@@ -85,6 +85,18 @@ inline const std::vector<double>& truth(digits_case& c, double sigma) {
   return c.truth.emplace(sigma, std::move(p)).first->second;
 }
 
+/// Options of a sampling estimator (monte_carlo_options, control_variate_options) that
+/// stops sequentially at the 95% half-width w, with at most 4·10⁶ samples and the seed
+/// default_seed + i at point i.
+template <class Options>
+Options sequential_options(double w, std::size_t i) {
+  Options o;
+  o.sampling.samples = 4'000'000;
+  o.sampling.target_half_width = w;
+  o.sampling.seed = probust::default_seed + i;
+  return o;
+}
+
 /// The counter per_point: seconds per evaluation, `evaluations` of them per iteration.
 inline void set_per_point(benchmark::State& state, std::size_t evaluations) {
   state.counters["per_point"] = benchmark::Counter(
